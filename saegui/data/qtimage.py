@@ -1,0 +1,92 @@
+"""Decode image files (PNG, JPEG, BMP, TIFF, PGM/PPM, GIF, WebP...) with Qt's ``QImageReader``.
+
+PySide6.QtGui is imported inside :func:`read_image_file` only, so that ``import saegui.data`` loads no
+Qt; decoding needs no ``QApplication``. The size in the header is checked against the memory budget
+before any pixel is decoded. Alpha is ignored (the colour channels are used as stored, not
+composited). GIFs give their first frame. 8-bit data is scaled by 1/255, 16-bit by 1/65535.
+"""
+from __future__ import annotations
+
+import os
+import struct
+
+import numpy as np
+
+from .errors import DataError
+from .imageset import finish_image
+from .memory import check_memory, memory_budget
+
+__all__ = ["read_image_file"]
+
+
+def _bmp_truncated(path: str, size: int) -> bool:
+    """Qt decodes a truncated BMP without an error; the BMP header's file size tells."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if len(head) == 6 and head[:2] == b"BM":
+        declared = struct.unpack("<I", head[2:6])[0]
+        return declared > size
+    return False
+
+
+def _pixels(img, bytes_per_pixel: int, dtype) -> np.ndarray:
+    """Copy the pixel rows of a QImage (dropping the padding at the end of each line)."""
+    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
+    rows = buf[:, : w * bytes_per_pixel].copy()
+    return rows.view(dtype).reshape(h, w, -1)
+
+
+def _to_array(img) -> np.ndarray:
+    """QImage -> float64 (H, W) or (H, W, 3) in [0, 1]."""
+    from PySide6.QtGui import QImage
+
+    F = QImage.Format
+    fmt = img.format()
+    if fmt == F.Format_Grayscale16:
+        return _pixels(img, 2, np.uint16)[:, :, 0] / 65535.0
+    deep = img.depth() > 32 or fmt in (F.Format_RGB30, F.Format_BGR30, F.Format_A2RGB30_Premultiplied,
+                                       F.Format_A2BGR30_Premultiplied)
+    if deep:
+        rgba = _pixels(img.convertToFormat(F.Format_RGBA64), 8, np.uint16)
+        return rgba[:, :, :3] / 65535.0
+    if fmt == F.Format_Grayscale8 or (fmt in (F.Format_Indexed8, F.Format_Mono, F.Format_MonoLSB)
+                                      and img.isGrayscale()):
+        return _pixels(img.convertToFormat(F.Format_Grayscale8), 1, np.uint8)[:, :, 0] / 255.0
+    rgba = _pixels(img.convertToFormat(F.Format_RGBA8888), 4, np.uint8)
+    return rgba[:, :, :3] / 255.0
+
+
+def read_image_file(path, *, color: bool = False) -> np.ndarray:
+    """Decode one image file into float64 (H, W) (gray, Rec. 601 luma) or (H, W, 3) (``color=True``).
+
+    Raises :class:`DataError` naming the file for anything Qt cannot read, a truncated file, or an
+    image whose decoded size would exceed the memory budget.
+    """
+    from PySide6.QtGui import QImageReader
+
+    path = os.fspath(path)
+    size = os.path.getsize(path)
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    if not reader.canRead():
+        raise DataError(f"{path}: not an image file Qt can read ({reader.errorString()})")
+    dims = reader.size()
+    channels = 3 if color else 1
+    if dims.isValid():
+        w, h = dims.width(), dims.height()
+        if w <= 0 or h <= 0:
+            raise DataError(f"{path}: image header gives an invalid size {w}x{h}")
+        # Qt's own buffer (up to 8 bytes/pixel) plus our float64 copy.
+        check_memory(w * h * (8 + 8 * channels + 8), path, f"decoding a {w}x{h} image")
+    if _bmp_truncated(path, size):
+        raise DataError(f"{path}: truncated BMP file (the header announces more bytes than the file holds)")
+    old_limit = QImageReader.allocationLimit()
+    QImageReader.setAllocationLimit(max(old_limit, memory_budget() >> 20))
+    try:
+        img = reader.read()
+    finally:
+        QImageReader.setAllocationLimit(old_limit)
+    if img.isNull():
+        raise DataError(f"{path}: truncated or corrupt image ({reader.errorString()})")
+    return finish_image(_to_array(img), color=color, where=path)
