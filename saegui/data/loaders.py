@@ -137,12 +137,12 @@ def load_source(spec, *, color: bool = False, seed: int = 0, recursive: bool = F
     text = os.fspath(spec)
     if text.startswith("builtin:"):
         name = text[len("builtin:"):].strip().lower()
-        from . import builtins
+        if name not in BUILTIN_NAMES:
+            raise DataError(f"{text}: unknown built-in data set (available: "
+                            + ", ".join("builtin:" + n for n in BUILTIN_NAMES) + ")")
+        from . import synthetic
 
         if name == "natural":
-            return builtins.natural_images(seed=seed, color=color)
-        if name == "bars":
-            return builtins.bars_images(seed=seed, color=color)
-        raise DataError(f"{text}: unknown built-in data set (available: "
-                        + ", ".join("builtin:" + n for n in BUILTIN_NAMES) + ")")
+            return synthetic.natural_images(seed=seed, color=color)
+        return synthetic.bars_images(seed=seed, color=color)
     return load_images(text, color=color, recursive=recursive)

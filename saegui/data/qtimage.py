@@ -19,13 +19,49 @@ from .memory import check_memory, memory_budget
 __all__ = ["read_image_file"]
 
 
-def _bmp_truncated(path: str, size: int) -> bool:
-    """Qt decodes a truncated BMP without an error; the BMP header's file size tells."""
+def _truncated(path: str, size: int) -> str | None:
+    """Qt decodes a truncated BMP or JPEG without an error (filling the rest); detect those here."""
     with open(path, "rb") as f:
         head = f.read(6)
-    if len(head) == 6 and head[:2] == b"BM":
-        declared = struct.unpack("<I", head[2:6])[0]
-        return declared > size
+        if len(head) == 6 and head[:2] == b"BM":
+            declared = struct.unpack("<I", head[2:6])[0]
+            return "truncated BMP file (the header announces more bytes than the file holds)" \
+                if declared > size else None
+        if head[:2] == b"\xff\xd8":
+            f.seek(0)
+            data = f.read()
+            # The main image's entropy-coded data follows its last SOS (FFDA) and ends with EOI (FFD9).
+            if data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda"):
+                return "truncated JPEG file (the image data ends before the end-of-image marker)"
+        if head[:3] == b"GIF":
+            f.seek(0)
+            if not _gif_first_frame_complete(f.read()):
+                return "truncated GIF file (the first frame's data is incomplete)"
+    return None
+
+
+def _gif_first_frame_complete(data: bytes) -> bool:
+    """Walk the GIF blocks up to the end of the first image's data; False if the file ends first."""
+    n = len(data)
+    if n < 13:
+        return False
+    pos = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+
+    def skip_sub_blocks(pos):
+        while pos < n and data[pos]:
+            pos += data[pos] + 1
+        return pos + 1 if pos < n else None
+
+    while pos is not None and pos < n:
+        kind = data[pos]
+        if kind == 0x21 and pos + 1 < n:  # extension: label, sub-blocks
+            pos = skip_sub_blocks(pos + 2)
+        elif kind == 0x2C and pos + 10 <= n:  # image descriptor, local palette, code size, sub-blocks
+            flags = data[pos + 9]
+            pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0) + 1
+            return pos <= n and skip_sub_blocks(pos) is not None
+        else:
+            return False
     return False
 
 
@@ -79,8 +115,9 @@ def read_image_file(path, *, color: bool = False) -> np.ndarray:
             raise DataError(f"{path}: image header gives an invalid size {w}x{h}")
         # Qt's own buffer (up to 8 bytes/pixel) plus our float64 copy.
         check_memory(w * h * (8 + 8 * channels + 8), path, f"decoding a {w}x{h} image")
-    if _bmp_truncated(path, size):
-        raise DataError(f"{path}: truncated BMP file (the header announces more bytes than the file holds)")
+    problem = _truncated(path, size)
+    if problem:
+        raise DataError(f"{path}: {problem}")
     old_limit = QImageReader.allocationLimit()
     QImageReader.setAllocationLimit(max(old_limit, memory_budget() >> 20))
     try:
