@@ -101,10 +101,11 @@ def read_model_file(path):
         if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)):
             raise ValueError(f"{name}: {key} must hold finite floating-point numbers")
     input_shape = tuple(int(s) for s in arrays.get("input_shape", np.zeros(0, np.int64)))
-    if input_shape and int(np.prod(input_shape)) != v:
-        raise ValueError(f"{name}: input_shape {input_shape} does not match {v} inputs")
     history = {k[8:]: arrays[k] for k in arrays if k.startswith("history/")}
     pre = {k[4:]: arrays[k] for k in arrays if k.startswith("pre/")}
+    # With a dimension-reducing preprocessing (PCA) the raw patch has more values than inputs.
+    if input_shape and not pre and int(np.prod(input_shape)) != v:
+        raise ValueError(f"{name}: input_shape {input_shape} does not match {v} inputs")
     return hyper, (W1, b1, W2, b2), input_shape, history, pre
 
 
