@@ -1,0 +1,216 @@
+"""The File menu: data, models, pictures, cost history, sessions, recent files.
+
+Each action has a dialog-free method taking a path (``open_model(path)`` …) used by tests and drag & drop,
+and a ``*_dialog`` variant that asks for the path through ``self.dialogs``. Errors become messages.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+import numpy as np
+
+from .settings import Session
+from .views.imaging import to_qimage, upscale
+
+DATA_FILTERS = ("Data (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.gif *.pgm *.ppm *.mat *.npy *.npz *.idx *-ubyte "
+                "*.idx3-ubyte *.gz);;All files (*)")
+MODEL_FILTERS = "saegui model (*.npz);;All files (*)"
+SESSION_FILTERS = "saegui session (*.json);;All files (*)"
+MAX_RECENT = 8
+
+
+class FileMixin:
+    # -- data -----------------------------------------------------------------------------------
+    def open_data_dialog(self):
+        path = self.dialogs.open_file("Open data", self.last_folder("data"), DATA_FILTERS)
+        if path:
+            self.remember_folder("data", path)
+            self.load_source(path)
+
+    def open_folder_dialog(self):
+        path = self.dialogs.open_folder("Open a folder of images", self.last_folder("data"))
+        if path:
+            self.remember_folder("data", path, is_dir=True)
+            self.load_source(path)
+
+    # -- models ---------------------------------------------------------------------------------
+    def open_model_dialog(self):
+        path = self.dialogs.open_file("Open model", self.last_folder("model"), MODEL_FILTERS)
+        if path:
+            self.remember_folder("model", path)
+            self.open_model(path)
+
+    def open_model(self, path) -> bool:
+        from saegui.core import SparseAutoencoder
+        if self.training:
+            self.dialogs.message("warning", "Training in progress", "Stop the training before opening a model.")
+            return False
+        if not self.confirm_discard():
+            return False
+        try:
+            model = SparseAutoencoder.load(path)
+        except (ValueError, OSError, KeyError, EOFError) as e:
+            self.dialogs.message("error", "Could not open model", str(e) or type(e).__name__)
+            return False
+        self.set_model(model, saved=True)
+        self.add_recent("model", str(path))
+        self.statusBar().showMessage(f"Opened model {os.path.basename(str(path))}", 8000)
+        return True
+
+    def save_model_dialog(self) -> bool:
+        if self.model is None:
+            self.dialogs.message("information", "No model", "Train or open a model first.")
+            return False
+        path = self.dialogs.save_file("Save model", os.path.join(self.last_folder("model"), "sae_model.npz"),
+                                      MODEL_FILTERS)
+        if not path:
+            return False
+        self.remember_folder("model", path)
+        return self.save_model(path)
+
+    def save_model(self, path) -> bool:
+        if self.model is None:
+            return False
+        path = str(path)
+        if not path.endswith(".npz"):
+            path += ".npz"
+        try:
+            self.model.save(path)
+        except (ValueError, OSError) as e:
+            self.dialogs.message("error", "Could not save model", str(e))
+            return False
+        self.model_saved = True
+        self.add_recent("model", path)
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return True
+
+    # -- pictures and numbers ---------------------------------------------------------------------
+    def export_filters_dialog(self) -> bool:
+        if self.filter_view.image() is None:
+            self.dialogs.message("information", "No filters", "Train or open a model first.")
+            return False
+        scale = self.dialogs.get_int("Export filters", "Scale factor (pixels per weight):", 8, 1, 64)
+        if scale is None:
+            return False
+        path = self.dialogs.save_file("Export filters as PNG", os.path.join(self.last_folder("export"), "filters.png"),
+                                      "PNG image (*.png)")
+        if not path:
+            return False
+        self.remember_folder("export", path)
+        return self.export_filters(path, scale)
+
+    def export_filters(self, path, scale=8) -> bool:
+        img = self.filter_view.image()
+        if img is None:
+            return False
+        path = str(path)
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        qimg = to_qimage(upscale(img, scale), -1.0, 1.0)
+        if not qimg.save(path, "PNG"):
+            self.dialogs.message("error", "Could not export filters", f"{path}: could not write the PNG file")
+            return False
+        self.statusBar().showMessage(f"Wrote {path}", 8000)
+        return True
+
+    def export_history_dialog(self) -> bool:
+        if not self.current_history():
+            self.dialogs.message("information", "No cost history", "Train a model first.")
+            return False
+        path = self.dialogs.save_file("Export cost history", os.path.join(self.last_folder("export"), "cost.csv"),
+                                      "CSV (*.csv)")
+        if not path:
+            return False
+        self.remember_folder("export", path)
+        return self.export_history(path)
+
+    def current_history(self) -> dict:
+        h = getattr(self.model, "history_", None) or {}
+        return h if len(h.get("iteration", ())) else {}
+
+    def export_history(self, path) -> bool:
+        h = self.current_history()
+        keys = [k for k in ("iteration", "cost", "reconstruction", "weight_decay", "sparsity", "elapsed") if k in h]
+        try:
+            with open(path, "w", newline="") as f:
+                wr = csv.writer(f)
+                wr.writerow(keys)
+                for row in zip(*(np.asarray(h[k]) for k in keys)):
+                    wr.writerow([int(v) if k == "iteration" else repr(float(v)) for k, v in zip(keys, row)])
+        except OSError as e:
+            self.dialogs.message("error", "Could not export cost history", f"{path}: {e.strerror or e}")
+            return False
+        self.statusBar().showMessage(f"Wrote {path}", 8000)
+        return True
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def session(self) -> Session:
+        return Session(self.data_panel.settings(), self.model_panel.settings(), self.training_panel.settings())
+
+    def save_session_dialog(self) -> bool:
+        path = self.dialogs.save_file("Save session", os.path.join(self.last_folder("session"), "session.json"),
+                                      SESSION_FILTERS)
+        if not path:
+            return False
+        self.remember_folder("session", path)
+        return self.save_session(path)
+
+    def save_session(self, path) -> bool:
+        try:
+            text = json.dumps(self.session().to_dict(), indent=2)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+        except (OSError, ValueError) as e:
+            self.dialogs.message("error", "Could not save session", f"{path}: {e}")
+            return False
+        self.add_recent("session", str(path))
+        self.statusBar().showMessage(f"Saved session {path}", 8000)
+        return True
+
+    def load_session_dialog(self) -> bool:
+        path = self.dialogs.open_file("Load session", self.last_folder("session"), SESSION_FILTERS)
+        if not path:
+            return False
+        self.remember_folder("session", path)
+        return self.load_session(path)
+
+    def load_session(self, path) -> bool:
+        try:
+            with open(path, encoding="utf-8") as f:
+                session = Session.from_dict(json.load(f))
+        except (OSError, ValueError, UnicodeDecodeError) as e:
+            self.dialogs.message("error", "Could not load session", f"{path}: {e}")
+            return False
+        self.apply_session(session)
+        self.add_recent("session", str(path))
+        return True
+
+    # -- recent files and folders -----------------------------------------------------------------
+    def recent(self) -> list[tuple[str, str]]:
+        try:
+            items = json.loads(self.qsettings.value("recentFiles", "[]") or "[]")
+            return [(k, p) for k, p in items if isinstance(k, str) and isinstance(p, str)]
+        except (ValueError, TypeError):
+            return []
+
+    def add_recent(self, kind: str, path: str):
+        items = [(k, p) for k, p in self.recent() if p != path]
+        items.insert(0, (kind, path))
+        self.qsettings.setValue("recentFiles", json.dumps(items[:MAX_RECENT]))
+        self.rebuild_recent_menu()
+
+    def open_recent(self, kind: str, path: str):
+        if kind == "model":
+            self.open_model(path)
+        elif kind == "session":
+            self.load_session(path)
+        else:
+            self.load_source(path)
+
+    def last_folder(self, kind: str) -> str:
+        return str(self.qsettings.value(f"folders/{kind}", os.path.expanduser("~")) or "")
+
+    def remember_folder(self, kind: str, path: str, is_dir: bool = False):
+        self.qsettings.setValue(f"folders/{kind}", path if is_dir else os.path.dirname(path))

@@ -1,0 +1,346 @@
+"""The main window: settings on the left, pictures in the middle, run controls and the cost on the right.
+
+It only arranges, starts, stops and draws; the work is in the core (training, gradient check) and the
+data layer (files, patches). See data_actions / train_actions / file_actions for the three sides.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from .data_actions import DataMixin, infer_tile_shape
+from .dialogs import QtDialogs
+from .file_actions import FileMixin
+from .menus import build_menus
+from .panels import DataPanel, ModelPanel, TrainingPanel
+from .settings import DataSettings, Session
+from .train_actions import TrainMixin, hidden_activations
+from .views.cost_plot import CostView
+from .views.data_view import DataView
+from .views.filter_view import FilterView
+from .views.recon_view import ReconView
+from .views.sparsity_view import SparsityView, activation_stats
+
+RECON_PAIRS = 24
+STATS_ROWS = 10000
+
+
+def default_qsettings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "saegui", "saegui")
+
+
+class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin):
+    def __init__(self, dialogs=None, qsettings: QSettings | None = None, restore: bool = True,
+                 initial_source: str | None = "builtin:natural"):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("saegui — sparse autoencoder workbench")
+        self.dialogs = dialogs if dialogs is not None else QtDialogs(self)
+        self.qsettings = qsettings if qsettings is not None else default_qsettings()
+        self.inspector = None
+        self._activations = None  # (A, model id) cache for the inspector
+        self._closing = False
+
+        self.data_panel, self.model_panel, self.training_panel = DataPanel(), ModelPanel(), TrainingPanel()
+        self.filter_view, self.cost_view = FilterView(), CostView()
+        self.sparsity_view, self.recon_view, self.data_view = SparsityView(), ReconView(), DataView()
+        self.cost_plot = self.cost_view.plot
+        self._build_layout()
+
+        self._resample_timer = QTimer(self, singleShot=True, interval=300)
+        self._resample_timer.timeout.connect(self.resample)
+        self._redraw_timer = QTimer(self, interval=66)
+        self._redraw_timer.timeout.connect(self._redraw)
+        self._wire()
+        build_menus(self)
+        self.setAcceptDrops(True)
+        self.statusBar().showMessage("Ready")
+
+        self.resize(1280, 800)
+        if restore:
+            self._restore_state()
+        self._pending_source = initial_source if self.images is None else None
+        if self._pending_source:
+            QTimer.singleShot(0, self._initial_load)
+
+    # -- layout -----------------------------------------------------------------------------------
+    def _build_layout(self):
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(6, 6, 6, 6)
+        ll.addWidget(self.data_panel)
+        ll.addWidget(self.model_panel)
+        ll.addStretch(1)
+        scroll = QScrollArea(objectName="settingsScroll")
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+
+        self.tabs = QTabWidget(objectName="viewTabs")
+        self.tabs.addTab(self.sparsity_view, "Sparsity ρ̂")
+        self.tabs.addTab(self.recon_view, "Reconstructions")
+        self.tabs.addTab(self.data_view, "Data")
+        self.center = QSplitter(Qt.Orientation.Vertical, objectName="centerSplitter")
+        self.center.addWidget(self.filter_view)
+        self.center.addWidget(self.tabs)
+        self.center.setStretchFactor(0, 3)
+        self.center.setStretchFactor(1, 2)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 6, 6, 6)
+        rl.addWidget(self.training_panel)
+        self.right = QSplitter(Qt.Orientation.Vertical, objectName="rightSplitter")
+        self.right.addWidget(right)
+        self.right.addWidget(self.cost_view)
+        self.right.setStretchFactor(1, 1)
+
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        for w in (scroll, self.center, self.right):
+            self.main_split.addWidget(w)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([320, 620, 340])
+        self.center.setSizes([470, 300])
+        self.setCentralWidget(self.main_split)
+
+    def _wire(self):
+        dp, mp, tp = self.data_panel, self.model_panel, self.training_panel
+        dp.sourceRequested.connect(self.load_source)
+        dp.openFileRequested.connect(self.open_data_dialog)
+        dp.openFolderRequested.connect(self.open_folder_dialog)
+        dp.changed.connect(self._schedule_resample)
+        mp.presetRequested.connect(self.apply_preset)
+        mp.rho_spin.valueChanged.connect(self.sparsity_view.set_target)
+        tp.start_button.clicked.connect(self.start_training)
+        tp.pause_button.clicked.connect(self.toggle_pause)
+        tp.stop_button.clicked.connect(self.stop_training)
+        tp.grad_button.clicked.connect(self.start_gradcheck)
+        tp.grad_cancel_button.clicked.connect(self.cancel_gradcheck)
+        self.filter_view.tileClicked.connect(self.inspect_unit)
+        self.sparsity_view.unitClicked.connect(self.inspect_unit)
+
+    # -- data hooks -------------------------------------------------------------------------------
+    def _initial_load(self):
+        spec, self._pending_source = self._pending_source, None
+        if spec and self.images is None:
+            if not self.load_source(spec, quiet=spec != "builtin:natural") and spec != "builtin:natural":
+                self.load_source("builtin:natural")
+
+    def ensure_data(self) -> bool:
+        if self.images is None and self._pending_source:
+            self._initial_load()
+        return DataMixin.ensure_data(self)
+
+    def on_data_changed(self):
+        self._update_model_stats()
+
+    # -- model ------------------------------------------------------------------------------------
+    def set_model(self, model, saved: bool):
+        self.model = model
+        self.model_saved = saved
+        self.show_model()
+
+    def model_tile_shape(self, model=None):
+        model = model or self.model
+        shape = getattr(model, "input_shape", None)
+        n = model.W1.shape[1]
+        if shape and int(np.prod(shape)) == n:
+            return tuple(shape)
+        return infer_tile_shape(n)
+
+    def show_model(self):
+        m = self.model
+        if m is None:
+            self.filter_view.clear()
+            return
+        reason = getattr(m, "stop_reason_", None) or "loaded"
+        self.filter_view.set_filters(m.W1, self.model_tile_shape(),
+                                     title=f"<b>Filters</b> — {m.W1.shape[0]} units · {m.n_iter_} iterations ({reason})")
+        self.cost_view.set_history(m.history_ or {})
+        self._update_model_stats()
+
+    def _update_model_stats(self):
+        m, X = self.model, self.X
+        self._activations = None
+        if m is None or X is None or self.training:
+            return
+        self.sparsity_view.set_target(m.sparsity)
+        if X.shape[1] != m.W1.shape[1]:
+            self.sparsity_view.clear()
+            self.recon_view.clear()
+            self.sparsity_view.summary.setText("<b>Sparsity</b> — the model expects "
+                                               f"{m.W1.shape[1]} inputs, the data has {X.shape[1]}")
+            return
+        Xs = X[:STATS_ROWS]
+        A = hidden_activations(m.activation, Xs, m.W1, m.b1)
+        self._activations = (A, id(m))
+        rho, dead, active = activation_stats(A)
+        self.sparsity_view.set_values(rho, m.sparsity, dead, active)
+        R = m.reconstruct(Xs[:RECON_PAIRS])
+        err = float(0.5 * ((R - Xs[:RECON_PAIRS]) ** 2).sum(1).mean())
+        self.recon_view.set_pairs(Xs[:RECON_PAIRS], R, self.model_tile_shape(), error=err)
+
+    def inspect_unit(self, index: int):
+        from .inspector import UnitInspector
+        if self.training:
+            snap = self.worker.snapshot()
+            if snap.W1 is None:
+                return
+            W1, b1, act, tile = snap.W1, snap.b1, self._train_settings[0].activation, self._train_tile
+            rows = 2000
+        elif self.model is not None:
+            W1, b1, act, tile, rows = self.model.W1, self.model.b1, self.model.activation, self.model_tile_shape(), None
+        else:
+            return
+        if self.X is None or self.X.shape[1] != W1.shape[1]:
+            self.statusBar().showMessage("Load data with as many inputs as the model to inspect a unit", 8000)
+            return
+        if rows is None and self._activations is not None and self._activations[1] == id(self.model):
+            A = self._activations[0]
+        else:
+            A = hidden_activations(act, self.X[:rows or STATS_ROWS], W1, b1)
+        patches = self.X_raw if self.X_raw is not None and len(self.X_raw) == len(self.X) else self.X
+        if self.inspector is None:
+            self.inspector = UnitInspector(self)
+            self.inspector.unitChanged.connect(self.filter_view.select)
+        self.inspector.show_unit(index, W1, A, patches[:len(A)], tile)
+        self.inspector.show()
+        self.inspector.raise_()
+
+    def confirm_discard(self) -> bool:
+        if self.model is None or self.model_saved:
+            return True
+        return self.dialogs.confirm("Discard the trained model?",
+                                    "The trained model has not been saved. Discard it?")
+
+    # -- presets and sessions ---------------------------------------------------------------------
+    def apply_preset(self, name: str):
+        from . import _api
+        from .settings import ModelSettings
+        p = _api.presets().get(name)
+        if p is None:
+            return
+        cur = self.data_panel.settings()
+        source = p.get("data") or cur.source
+        if not str(source).startswith("builtin:") and not os.path.exists(str(source)):
+            source = cur.source
+            self.statusBar().showMessage(f"Preset '{name}': open the matching data (File ▸ Open data…)", 10000)
+        ms = ModelSettings(hidden_size=int(p["hidden_size"]), activation=p.get("activation", "sigmoid"),
+                           decoder=p.get("decoder", "sigmoid"), lambda_=float(p["lambda_"]), beta=float(p["beta"]),
+                           sparsity=float(p["sparsity"]))
+        ds = DataSettings(source=source, patch_size=int(p["patch_size"]), num_patches=int(p["num_patches"]),
+                          preprocessing=p.get("preprocessing", "exercise"), zca_epsilon=cur.zca_epsilon,
+                          color=bool(p.get("color", False)), seed=cur.seed)
+        self.apply_session(Session(ds, ms, self.training_panel.settings()), preset=name)
+
+    def apply_session(self, s: Session, preset: str = ""):
+        old_source, old_color = self.data_panel.source, self.data_panel.color_check.isChecked()
+        self.model_panel.set_settings(s.model, preset=preset)
+        self.training_panel.set_settings(s.training)
+        self.data_panel.set_settings(s.data)
+        if self.images is None:
+            self._pending_source = s.data.source
+        elif s.data.source != old_source or s.data.color != old_color or self.images is None:
+            if not self.load_source(s.data.source):
+                return
+        else:
+            self.resample()
+        self.sparsity_view.set_target(s.model.sparsity)
+
+    # -- persistence ------------------------------------------------------------------------------
+    def _restore_state(self):
+        qs = self.qsettings
+        geo = qs.value("window/geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        for key, split in (("main", self.main_split), ("center", self.center), ("right", self.right)):
+            st = qs.value(f"window/{key}Splitter")
+            if st is not None:
+                split.restoreState(st)
+        text = qs.value("session")
+        if text:
+            try:
+                s = Session.from_dict(json.loads(text))
+            except (ValueError, TypeError):
+                return
+            src = s.data.source
+            if not (src.startswith("builtin:") or os.path.exists(src.split(".mat:")[0])):
+                s = Session(DataSettings(**{**s.data.__dict__, "source": "builtin:natural"}), s.model, s.training)
+            self.model_panel.set_settings(s.model)
+            self.training_panel.set_settings(s.training)
+            self.data_panel.set_settings(s.data)
+            self._resample_timer.stop()
+
+    def save_state(self):
+        qs = self.qsettings
+        qs.setValue("window/geometry", self.saveGeometry())
+        for key, split in (("main", self.main_split), ("center", self.center), ("right", self.right)):
+            qs.setValue(f"window/{key}Splitter", split.saveState())
+        try:
+            qs.setValue("session", json.dumps(self.session().to_dict()))
+        except ValueError:
+            pass
+        qs.sync()
+
+    # -- closing ----------------------------------------------------------------------------------
+    def shutdown(self):
+        """Stop and join every thread this window started (safe to call twice)."""
+        self._redraw_timer.stop()
+        self._resample_timer.stop()
+        for attr in ("worker", "grad_worker"):
+            w = getattr(self, attr)
+            if w is not None:
+                w.stop()
+                w.wait()
+                setattr(self, attr, None)
+        self.training_panel.set_running(False)
+        self.training_panel.set_grad_running(False)
+
+    def closeEvent(self, ev):
+        if not self._closing:
+            if self.training and not self.dialogs.confirm("Stop the training?",
+                                                          "Training is running. Stop it and quit?"):
+                ev.ignore()
+                return
+            if not self.training and not self.confirm_discard():
+                ev.ignore()
+                return
+        self._closing = True
+        self.shutdown()
+        self.save_state()
+        if self.inspector is not None:
+            self.inspector.close()
+        ev.accept()
+
+    # -- drag and drop ----------------------------------------------------------------------------
+    def dragEnterEvent(self, ev):
+        if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):
+        paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            ev.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.open_path(paths[0]))
+
+    def open_path(self, path: str):
+        """Open whatever ``path`` is: a saved model (.npz written by saegui), a session, or data."""
+        low = path.lower()
+        if low.endswith(".json"):
+            return self.load_session(path)
+        if low.endswith(".npz") and _looks_like_model(path):
+            return self.open_model(path)
+        return self.load_source(path)
+
+
+def _looks_like_model(path: str) -> bool:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return "W1" in z.files or any("format" in f for f in z.files)
+    except Exception:  # noqa: BLE001
+        return False

@@ -1,0 +1,225 @@
+"""The window's training side: start/pause/stop a fit, draw it live, run the gradient check."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .data_actions import tile_shape_for
+from .panels.training_panel import format_eta
+from .views.sparsity_view import activation_stats
+from .worker import GradCheckWorker, TrainWorker
+
+REDRAW_MS = 66          # live views: at most ~15 redraws per second
+SPARSITY_EVERY_S = 0.5  # rho_hat bars during training
+LIVE_ROWS = 2000        # examples used for the live rho_hat
+
+
+def hidden_activations(activation, X, W1, b1):
+    """Hidden activations in (0, 1) (tanh mapped by (a+1)/2, as the core's rho_hat)."""
+    from saegui.core.model import activate
+    z = np.asarray(X, np.float64) @ np.asarray(W1, np.float64).T + np.asarray(b1, np.float64)
+    a = activate(activation, z, out=z)
+    return (a + 1.0) / 2.0 if activation == "tanh" else a
+
+
+class TrainMixin:
+    worker: TrainWorker | None = None
+    grad_worker: GradCheckWorker | None = None
+    model = None
+    model_saved = True
+    _drawn_version = -1
+    _last_sparsity = 0.0
+
+    # -- training ---------------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def build_model(self):
+        from saegui.core import SparseAutoencoder
+        ms, ts, ds = self.model_panel.settings(), self.training_panel.settings(), self.data_settings
+        return SparseAutoencoder(hidden_size=ms.hidden_size, lambda_=ms.lambda_, beta=ms.beta, sparsity=ms.sparsity,
+                                 activation=ms.activation, decoder=ms.decoder, optimizer=ts.optimizer,
+                                 max_iter=ts.max_iter, learning_rate=ts.learning_rate, dtype=np.dtype(ts.dtype),
+                                 random_state=ds.seed if ds else 0)
+
+    def start_training(self) -> bool:
+        if self.worker is not None:
+            return False
+        if not self.ensure_data():
+            self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
+            return False
+        try:
+            model = self.build_model()
+        except ValueError as e:
+            self.dialogs.message("error", "Invalid settings", str(e))
+            return False
+        tile = tile_shape_for(self.data_settings, self.X.shape[1])
+        model.input_shape = tile
+        if self.preprocessor is not None and hasattr(self.preprocessor, "state"):
+            try:
+                model.preprocessing = self.preprocessor.state()
+            except Exception:  # noqa: BLE001 -- metadata only
+                model.preprocessing = None
+        self._train_tile = tile
+        self._train_settings = (self.model_panel.settings(), self.training_panel.settings())
+        w = TrainWorker(model, self.X, max_iter=model.max_iter)
+        w.progressed.connect(self._on_progress)
+        w.failed.connect(self._on_train_failed)
+        w.finished.connect(self._on_train_finished)
+        self.worker = w
+        self._drawn_version = -1
+        self._last_sparsity = 0.0
+        self._train_started = time.monotonic()
+        self.training_panel.set_running(True)
+        self.training_panel.show_progress(0, model.max_iter, float("nan"), 0.0)
+        self.training_panel.progress_bar.setFormat(f"0 / {model.max_iter}   starting…")
+        self.training_panel.status_label.setText(
+            f"Training {model.hidden_size} hidden units on {self.X.shape[0]} patches "
+            f"({self.X.shape[1]} inputs) with {self.training_panel.optimizer_combo.currentText()}…")
+        self.cost_view.set_history({})
+        self.sparsity_view.set_target(model.sparsity)
+        self.statusBar().showMessage("Training…")
+        w.start()
+        self._redraw_timer.start()
+        return True
+
+    def toggle_pause(self):
+        w = self.worker
+        if w is None:
+            return
+        if w.paused:
+            w.resume()
+            self.statusBar().showMessage("Training…")
+        else:
+            w.pause()
+            self.statusBar().showMessage("Paused — press Resume to continue")
+        self.training_panel.set_running(True, paused=w.paused)
+
+    def stop_training(self):
+        if self.worker is not None:
+            self.worker.stop()
+            self.statusBar().showMessage("Stopping…")
+        if self.grad_worker is not None:
+            self.cancel_gradcheck()
+
+    def _on_progress(self, iteration, max_iter, cost, elapsed):
+        self.training_panel.show_progress(iteration, max_iter, cost, elapsed)
+
+    def _redraw(self):
+        w = self.worker
+        if w is None:
+            return
+        snap = w.snapshot()
+        if snap.version == self._drawn_version or snap.W1 is None:
+            return
+        self._drawn_version = snap.version
+        self.filter_view.set_filters(snap.W1, self._train_tile,
+                                     title=f"<b>Filters</b> — iteration {snap.iteration} (training)")
+        self.cost_view.set_history(snap.history)
+        now = time.monotonic()
+        if now - self._last_sparsity >= SPARSITY_EVERY_S:
+            self._last_sparsity = now
+            ms = self._train_settings[0]
+            A = hidden_activations(ms.activation, self.X[:LIVE_ROWS], snap.W1, snap.b1)
+            rho, dead, active = activation_stats(A)
+            self.sparsity_view.set_values(rho, ms.sparsity, dead, active)
+
+    def _on_train_failed(self, message):
+        self.dialogs.message("error", "Training failed", message)
+
+    def _on_train_finished(self):
+        w = self.worker
+        if w is None:
+            return
+        self._redraw_timer.stop()
+        w.wait()
+        self.worker = None
+        model = w.model
+        panel = self.training_panel
+        if w.error is None and getattr(model, "W1", None) is not None:
+            self.set_model(model, saved=False)
+            reason = getattr(model, "stop_reason_", "") or "done"
+            h = model.history_ or {}
+            cost = h.get("cost", [])
+            j = f"{cost[-1]:.5g}" if len(cost) else "–"
+            words = {"converged": "Converged", "max_iter": "Reached the iteration limit", "stopped": "Stopped",
+                     "diverged": "Diverged (kept the last good parameters)"}
+            took = format_eta(time.monotonic() - self._train_started)
+            panel.status_label.setText(f"{words.get(reason, reason)} after {model.n_iter_} iterations in {took}; "
+                                       f"J = {j}.")
+            panel.progress_bar.setRange(0, max(model.max_iter, 1))
+            panel.progress_bar.setValue(panel.progress_bar.maximum())
+            panel.progress_bar.setFormat(f"{words.get(reason, reason)} · {model.n_iter_} / {model.max_iter} · J = {j}")
+            self.statusBar().showMessage(f"Training finished: {reason}", 8000)
+        else:
+            panel.progress_bar.setValue(panel.progress_bar.maximum())
+            panel.progress_bar.setFormat("failed")
+            panel.status_label.setText("Training failed; the previous model is kept.")
+            self.show_model()
+        panel.set_running(False)
+        w.deleteLater()
+
+    # -- gradient check ---------------------------------------------------------------------------
+    def start_gradcheck(self) -> bool:
+        if self.grad_worker is not None:
+            return False
+        if not self.ensure_data():
+            self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
+            return False
+        try:
+            model = self.build_model()
+        except ValueError as e:
+            self.dialogs.message("error", "Invalid settings", str(e))
+            return False
+        w = GradCheckWorker(model, self.X, mode="fast")
+        w.progressed.connect(self._on_grad_progress)
+        w.failed.connect(self._on_grad_failed)
+        w.finished.connect(self._on_grad_finished)
+        self.grad_worker = w
+        self.training_panel.set_grad_running(True)
+        self.training_panel.grad_result.setText("Checking the gradient…")
+        w.start()
+        return True
+
+    def cancel_gradcheck(self):
+        if self.grad_worker is not None:
+            self.grad_worker.stop()
+
+    def _on_grad_progress(self, done, total):
+        bar = self.training_panel.grad_progress
+        bar.setRange(0, max(total, 1))
+        bar.setValue(done)
+
+    def _on_grad_failed(self, message):
+        self.dialogs.message("error", "Gradient check failed", message)
+
+    def _on_grad_finished(self):
+        w = self.grad_worker
+        if w is None:
+            return
+        w.wait()
+        self.grad_worker = None
+        panel = self.training_panel
+        panel.set_grad_running(False)
+        panel.grad_progress.setRange(0, 1)
+        r = w.result
+        if r is None:
+            panel.grad_progress.setValue(0)
+            panel.grad_result.setText("Cancelled." if w.cancelled else "Failed: " + (w.error or "unknown error"))
+        else:
+            panel.grad_progress.setValue(1)
+            panel.grad_result.setText(format_gradcheck(r))
+        w.deleteLater()
+
+
+def format_gradcheck(r) -> str:
+    ok = r.passed
+    color = "#1e7b34" if ok else "#b3261e"
+    verdict = "PASS" if ok else "FAIL"
+    blocks = "  ".join(f"{k} {v:.1e}" for k, v in r.max_abs_error.items())
+    return (f"relative difference <b>{r.relative_difference:.3e}</b> — "
+            f"<b style='color:{color}'>{verdict}</b> (threshold {r.threshold:.0e})<br>"
+            f"<span style='color:#555'>max |error|: {blocks}<br>"
+            f"{r.n_checked} of {r.n_params} parameters on {r.n_examples} patches</span>")

@@ -1,0 +1,176 @@
+"""The filter grid: every hidden unit's weights W1_i as one tile, all in ONE pyqtgraph ImageItem.
+
+Two normalisations: "common" -- the notes' W1_i/||W1_i|| (the input that maximally activates unit i)
+on one scale shared by all tiles, so weak filters look weak; "tile" -- every tile stretched to its own
+contrast like the exercise's display_network. Mouse wheel zooms, drag pans, double-click fits; a click
+on a tile emits ``tileClicked(index)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from .mosaic import Grid, filter_image
+
+NORMALIZATIONS = (("common", "Common scale  (W₁ᵢ / ‖W₁ᵢ‖)"), ("tile", "Per-tile contrast  (display_network)"))
+
+
+class MosaicViewBox(pg.ViewBox):
+    """A view box that reports clicks (in view coordinates) and fits on double-click."""
+
+    clicked = Signal(float, float)
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == Qt.MouseButton.LeftButton:
+            p = self.mapSceneToView(ev.scenePos())
+            self.clicked.emit(p.x(), p.y())
+            ev.accept()
+        else:
+            super().mouseClickEvent(ev)
+
+    def mouseDoubleClickEvent(self, ev):
+        self.autoRange(padding=0.02)
+        ev.accept()
+
+
+class ImageCanvas(pg.GraphicsLayoutWidget):
+    """One zoomable, aspect-locked, y-down image."""
+
+    def __init__(self, parent=None, background="#1e1f22"):
+        super().__init__(parent)
+        self.setBackground(background)
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.view = MosaicViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.addItem(self.view)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.image_item)
+        self.setMinimumSize(160, 160)
+
+    def show_image(self, img, levels=(-1.0, 1.0), fit=False):
+        img = np.ascontiguousarray(img, dtype=np.float32)
+        first = self.image_item.image is None
+        shape_changed = not first and self.image_item.image.shape != img.shape
+        self.image_item.setImage(img, autoLevels=False, levels=levels)
+        if fit or first or shape_changed:
+            self.view.autoRange(padding=0.02)
+
+    def clear_image(self):
+        self.image_item.clear()
+
+
+class FilterView(QWidget):
+    tileClicked = Signal(int)
+    normalizationChanged = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("filterView")
+        self.setAccessibleName("Filter grid")
+        self.setAccessibleDescription("One tile per hidden unit: the input image that maximally activates it")
+        self._W = None
+        self._tile_shape = None
+        self._grid: Grid | None = None
+        self._selected: int | None = None
+
+        self.title = QLabel("<b>Filters</b> — no model yet")
+        self.norm_combo = QComboBox(objectName="normalizationCombo")
+        self.norm_combo.setAccessibleName("Filter normalisation")
+        for key, label in NORMALIZATIONS:
+            self.norm_combo.addItem(label, key)
+        self.norm_combo.setToolTip(
+            "<b>Common scale</b>: each tile is W₁ᵢ/‖W₁ᵢ‖ (the notes' maximally activating input), all tiles on "
+            "one grey scale — weak or dead units look flat.<br><b>Per-tile contrast</b>: each tile stretched "
+            "to its own range, like the exercise's display_network.")
+        self.norm_combo.currentIndexChanged.connect(self._on_norm)
+        fit = QToolButton(text="Fit", objectName="filterFitButton")
+        fit.setToolTip("Zoom to show all tiles (or double-click the picture)")
+        fit.setAccessibleName("Fit filter grid")
+        fit.clicked.connect(lambda: self.canvas.view.autoRange(padding=0.02))
+
+        head = QHBoxLayout()
+        head.setContentsMargins(4, 2, 4, 2)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.norm_combo)
+        head.addWidget(fit)
+
+        self.canvas = ImageCanvas(self)
+        self.canvas.view.clicked.connect(self._on_click)
+        self.canvas.setToolTip("Click a tile to inspect that unit; wheel to zoom, drag to pan, double-click to fit")
+        self.highlight = pg.QtWidgets.QGraphicsRectItem()
+        self.highlight.setPen(pg.mkPen("#ffb000", width=2, cosmetic=True))
+        self.highlight.setZValue(10)
+        self.highlight.hide()
+        self.canvas.view.addItem(self.highlight)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(head)
+        lay.addWidget(self.canvas, 1)
+
+    # -- API ---------------------------------------------------------------------------------------
+    @property
+    def image_item(self) -> pg.ImageItem:
+        return self.canvas.image_item
+
+    @property
+    def normalization(self) -> str:
+        return self.norm_combo.currentData()
+
+    def set_normalization(self, key: str):
+        i = self.norm_combo.findData(key)
+        if i >= 0:
+            self.norm_combo.setCurrentIndex(i)
+
+    @property
+    def grid(self) -> Grid | None:
+        return self._grid
+
+    def image(self):
+        """The mosaic currently shown (float32, values in [-1, 1]) or None."""
+        return self.image_item.image
+
+    def set_filters(self, W, tile_shape, title=None):
+        """Show the rows of W (hidden, inputs) as tiles of ``tile_shape`` ((p, p) or (p, p, 3))."""
+        self._W = np.asarray(W)
+        self._tile_shape = tuple(tile_shape)
+        img, self._grid = filter_image(self._W, self._tile_shape, self.normalization)
+        self.canvas.show_image(img)
+        if title is not None:
+            self.title.setText(title)
+        self._place_highlight()
+
+    def clear(self, title="<b>Filters</b> — no model yet"):
+        self._W = None
+        self._grid = None
+        self.canvas.clear_image()
+        self.highlight.hide()
+        self.title.setText(title)
+
+    def select(self, index: int | None):
+        self._selected = index
+        self._place_highlight()
+
+    # -- internals -------------------------------------------------------------------------------
+    def _place_highlight(self):
+        if self._grid is None or self._selected is None or self._selected >= self._grid.n:
+            self.highlight.hide()
+            return
+        x, y, w, h = self._grid.tile_rect(self._selected)
+        self.highlight.setRect(x - 0.5, y - 0.5, w + 1, h + 1)
+        self.highlight.show()
+
+    def _on_norm(self):
+        if self._W is not None:
+            self.set_filters(self._W, self._tile_shape)
+        self.normalizationChanged.emit(self.normalization)
+
+    def _on_click(self, x, y):
+        if self._grid is None:
+            return
+        i = self._grid.tile_at(x, y)
+        if i is not None:
+            self.select(i)
+            self.tileClicked.emit(i)
