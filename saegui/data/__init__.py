@@ -7,7 +7,6 @@ from .errors import DataError, DataWarning
 from .imageset import ImageSet
 from .loaders import load_images, load_source
 from .patches import grid_patches, sample_images_exercise, sample_patches
-from .pipeline import TrainingData, prepare_training_data
 from .preprocess import make_preprocessor, preprocessor_from_state
 from .presets import DEFAULT_PRESET, PRESETS, get_preset
 from .synthetic import bars_images, bars_score, bars_templates, natural_images
@@ -19,5 +18,5 @@ __all__ = [
     "sample_patches", "grid_patches", "sample_images_exercise",
     "make_preprocessor", "preprocessor_from_state",
     "natural_images", "bars_images", "bars_templates", "bars_score", "BUILTINS",
-    "PRESETS", "DEFAULT_PRESET", "get_preset", "TrainingData", "prepare_training_data",
+    "PRESETS", "DEFAULT_PRESET", "get_preset",
 ]

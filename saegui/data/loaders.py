@@ -134,6 +134,8 @@ def load_source(spec, *, color: bool = False, seed: int = 0, recursive: bool = F
 
     Built-ins are generated deterministically from ``seed``.
     """
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        raise DataError("no data source given (a file, a folder, or builtin:natural / builtin:bars)")
     text = os.fspath(spec)
     if text.startswith("builtin:"):
         name = text[len("builtin:"):].strip().lower()

@@ -20,6 +20,8 @@ from .errors import DataError, DataWarning
 from .imageset import ImageSet
 from .memory import check_memory
 
+_STACK_BYTES = 256 << 20
+
 __all__ = ["sample_patches", "grid_patches", "sample_images_exercise", "usable_images", "as_generator"]
 
 
@@ -81,14 +83,22 @@ def _windows(im: np.ndarray, p: int) -> np.ndarray:
 def _gather(imgs: list, p: int, which: np.ndarray, counts: np.ndarray, ncols: np.ndarray) -> np.ndarray:
     """Rows for flat position indices ``which`` (into the concatenated positions of all images)."""
     dim = p * p * (imgs[0].shape[2] if imgs[0].ndim == 3 else 1)
-    out = np.empty((len(which), dim))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     img_of = np.searchsorted(starts, which, side="right") - 1
-    for k in np.unique(img_of):
-        sel = np.flatnonzero(img_of == k)
-        local = which[sel] - starts[k]
-        r, c = np.divmod(local, ncols[k])
-        out[sel] = _windows(imgs[k], p)[r, c].reshape(len(sel), dim)
+    r, c = np.divmod(which - starts[img_of], ncols[img_of])
+    uniq, inv = np.unique(img_of, return_inverse=True)
+    if len(uniq) > 16 and len({im.shape for im in imgs}) == 1 and len(uniq) * imgs[0].nbytes < _STACK_BYTES:
+        # many small images of one size (MNIST, bars): one stacked view, one fancy index
+        stack = np.stack([imgs[k] for k in uniq])
+        win = sliding_window_view(stack, (p, p), axis=(1, 2))  # (n, rows, cols[, 3], p, p)
+        sel = win[inv, r, c]
+        if stack.ndim == 4:
+            sel = np.moveaxis(sel, 1, -1)
+        return sel.reshape(len(which), dim)
+    out = np.empty((len(which), dim))
+    order = np.argsort(img_of, kind="stable")
+    for group in np.split(order, np.flatnonzero(np.diff(img_of[order])) + 1):
+        out[group] = _windows(imgs[img_of[group[0]]], p)[r[group], c[group]].reshape(len(group), dim)
     return out
 
 

@@ -3,7 +3,8 @@
 ``PRESETS[name]`` is a plain dict with the keys of the shared contract -- ``patch_size``,
 ``num_patches``, ``hidden_size``, ``lambda_``, ``beta``, ``sparsity``, ``decoder``, ``preprocessing``,
 ``color``, ``data`` -- plus ``preprocessing_kw`` (arguments of :func:`make_preprocessor`),
-``activation``, ``max_iter`` and a one-line ``description``. ``data`` is a source for
+``activation``, ``max_iter``, a one-line ``description`` and, for ZCA, ``zca_epsilon`` (the same
+epsilon, for callers that keep it as a separate setting). ``data`` is a source for
 :func:`load_source`, or None when the preset needs the user's files (MNIST is not shipped).
 
 - ``natural``: the sparse autoencoder exercise (8x8 patches of whitened natural images, 64-25-64,
@@ -48,7 +49,7 @@ PRESETS = {
     "color": dict(
         description="Colour features with a linear decoder and ZCA whitening (the linear-decoder exercise)",
         data="builtin:natural", color=True, patch_size=8, num_patches=20000,
-        preprocessing="zca", preprocessing_kw={"epsilon": 0.1},
+        preprocessing="zca", preprocessing_kw={"epsilon": 0.1}, zca_epsilon=0.1,
         hidden_size=400, lambda_=3e-3, beta=5.0, sparsity=0.035,
         activation="sigmoid", decoder="linear", max_iter=400,
     ),

@@ -34,6 +34,12 @@ def test_missing_path(tmp_path):
     raises_naming(tmp_path / "nope.mat", load_source, str(tmp_path / "nope.mat:IMAGES"), match="no such file")
 
 
+def test_no_source():
+    for spec in (None, "", "  "):
+        with pytest.raises(DataError, match="no data source"):
+            load_source(spec)
+
+
 def test_permission_denied(tmp_path, monkeypatch):
     path = tmp_path / "locked.png"
     save_qimage(qimage_from_array(np.zeros((4, 4), np.uint8), "Grayscale8"), path)

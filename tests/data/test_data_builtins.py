@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from saegui.data import (DataError, PRESETS, bars_images, bars_score, bars_templates, get_preset,
-                         load_source, make_preprocessor, natural_images, prepare_training_data)
+                         load_source, make_preprocessor, natural_images)
 
 
 def test_natural_deterministic_and_seeded():
@@ -95,12 +95,3 @@ def test_preset_values_from_the_issue():
             c["lambda_"], c["beta"], c["sparsity"]) == (True, 400, "linear", "zca", 0.1, 3e-3, 5, 0.035)
     with pytest.raises(DataError):
         get_preset("nope")
-
-
-def test_prepare_training_data_bars():
-    d = prepare_training_data("builtin:bars", patch_size=8, num_patches=300, preprocessing="none", seed=2)
-    assert d.X.shape == (300, 64) and d.input_shape == (8, 8)
-    assert "300 patches 8x8" in d.description()
-    c = prepare_training_data(images=natural_images(n_images=1, size=64, color=True), patch_size=8,
-                              num_patches=100, preprocessing="zca", preprocessing_kw={"epsilon": 0.1})
-    assert c.X.shape == (100, 192) and c.input_shape == (8, 8, 3)

@@ -73,3 +73,16 @@ def test_sample_images_exercise_layout_and_normalisation():
     assert np.all(np.diff(col, axis=0)[:, :3] > np.diff(col, axis=1)[:3, :])
     np.testing.assert_array_equal(sample_images_exercise(images, 8, 50, rng=3),
                                   sample_images_exercise(images, 8, 50, rng=3))
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_many_same_size_images_fast_path_matches_loop(monkeypatch, color):
+    import saegui.data.patches as patches
+
+    rng = np.random.default_rng(0)
+    ims = list(rng.random((40, 9, 7, 3) if color else (40, 9, 7)))
+    fast = sample_patches(ims, 4, 300, seed=2)
+    monkeypatch.setattr(patches, "_STACK_BYTES", 0)
+    np.testing.assert_array_equal(fast, sample_patches(ims, 4, 300, seed=2))
+    row = fast[0].reshape((4, 4, 3) if color else (4, 4))
+    assert any(np.array_equal(row, im[r:r + 4, c:c + 4]) for im in ims for r in range(6) for c in range(4))
