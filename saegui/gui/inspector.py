@@ -6,6 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from .text import RHO_HAT
 from .views.filter_view import ImageCanvas
 from .views.mosaic import patch_image
 from .views.sparsity_view import ACTIVE_THRESHOLD
@@ -54,10 +55,11 @@ class UnitInspector(QWidget):
         hp = self.hist.getPlotItem()
         hp.setMenuEnabled(False)
         hp.setLabel("bottom", "activation a₂")
+        hp.getAxis("bottom").enableAutoSIPrefix(False)
         hp.setLabel("left", "patches")
         hp.showGrid(y=True, alpha=0.25)
         self.hist_curve = hp.plot([], [], stepMode="center", fillLevel=0, brush="#4a78c288", pen=pg.mkPen("#1f4e9c"))
-        self.rho_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#c0392b", width=2), label="ρ̂",
+        self.rho_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#c0392b", width=2), label="mean",
                                         labelOpts={"position": 0.9, "color": "#c0392b"})
         self.threshold_line = pg.InfiniteLine(pos=ACTIVE_THRESHOLD, angle=90,
                                               pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))
@@ -102,7 +104,7 @@ class UnitInspector(QWidget):
         self.rho_line.setPos(rho)
         active = float((a > ACTIVE_THRESHOLD).mean())
         self.title.setText(f"<b>Unit {index}</b> of {n_units}")
-        self.stats.setText(f"ρ̂ = <b>{rho:.4g}</b>  ·  max activation {a.max():.3g}  ·  active (a > {ACTIVE_THRESHOLD}) "
+        self.stats.setText(f"{RHO_HAT} = <b>{rho:.4g}</b>  ·  max activation {a.max():.3g}  ·  active (a > {ACTIVE_THRESHOLD}) "
                            f"on {100 * active:.2f}% of {len(a)} patches  ·  ‖W₁ᵢ‖ = {norm:.3g}")
         self.setWindowTitle(f"Unit inspector — unit {index}")
         self.unitChanged.emit(index)

@@ -74,6 +74,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin):
         ll.setContentsMargins(6, 6, 6, 6)
         ll.addWidget(self.data_panel)
         ll.addWidget(self.model_panel)
+        ll.addWidget(self.training_panel.grad_box)
         ll.addStretch(1)
         scroll = QScrollArea(objectName="settingsScroll")
         scroll.setWidget(left)
@@ -82,7 +83,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin):
         scroll.setMinimumWidth(300)
 
         self.tabs = QTabWidget(objectName="viewTabs")
-        self.tabs.addTab(self.sparsity_view, "Sparsity ρ̂")
+        self.tabs.addTab(self.sparsity_view, "Sparsity")
         self.tabs.addTab(self.recon_view, "Reconstructions")
         self.tabs.addTab(self.data_view, "Data")
         self.center = QSplitter(Qt.Orientation.Vertical, objectName="centerSplitter")
@@ -91,20 +92,18 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin):
         self.center.setStretchFactor(0, 3)
         self.center.setStretchFactor(1, 2)
 
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(6, 6, 6, 6)
+        self.right = QWidget(objectName="rightColumn")
+        rl = QVBoxLayout(self.right)
+        rl.setContentsMargins(6, 6, 0, 0)
         rl.addWidget(self.training_panel)
-        self.right = QSplitter(Qt.Orientation.Vertical, objectName="rightSplitter")
-        self.right.addWidget(right)
-        self.right.addWidget(self.cost_view)
-        self.right.setStretchFactor(1, 1)
+        rl.addWidget(self.cost_view, 1)
+        self.right.setMinimumWidth(330)
 
         self.main_split = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         for w in (scroll, self.center, self.right):
             self.main_split.addWidget(w)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([320, 620, 340])
+        self.main_split.setSizes([320, 600, 360])
         self.center.setSizes([470, 300])
         self.setCentralWidget(self.main_split)
 
@@ -258,7 +257,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin):
         geo = qs.value("window/geometry")
         if geo is not None:
             self.restoreGeometry(geo)
-        for key, split in (("main", self.main_split), ("center", self.center), ("right", self.right)):
+        for key, split in (("main", self.main_split), ("center", self.center)):
             st = qs.value(f"window/{key}Splitter")
             if st is not None:
                 split.restoreState(st)
@@ -279,7 +278,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin):
     def save_state(self):
         qs = self.qsettings
         qs.setValue("window/geometry", self.saveGeometry())
-        for key, split in (("main", self.main_split), ("center", self.center), ("right", self.right)):
+        for key, split in (("main", self.main_split), ("center", self.center)):
             qs.setValue(f"window/{key}Splitter", split.saveState())
         try:
             qs.setValue("session", json.dumps(self.session().to_dict()))

@@ -18,7 +18,7 @@ OPTIMIZER_LABELS = {"lbfgs": "L-BFGS", "cg": "Conjugate gradient", "gd": "Gradie
 DTYPES = ("float64", "float32")
 PREPROCESSINGS = ("exercise", "zca", "scale", "none")
 PREPROCESSING_LABELS = {
-    "exercise": "Exercise (zero mean, ±3σ → [0.1, 0.9])",
+    "exercise": "Exercise (±3σ → [0.1, 0.9])",
     "zca": "ZCA whitening",
     "scale": "Scale to [0, 1]",
     "none": "None",

@@ -14,7 +14,9 @@ QPushButton#startButton:disabled { background: #9db7da; border-color: #9db7da; }
 QProgressBar { border: 1px solid #b8bec8; border-radius: 4px; text-align: center; background: #eef0f3;
                min-height: 20px; }
 QProgressBar::chunk { background: #6fa8e8; border-radius: 3px; }
-QLabel#gradCheckResult { padding: 4px; }
+QLabel#gradCheckResult { padding: 2px; }
+QProgressBar#gradCheckProgress { min-height: 5px; max-height: 5px; border: none; background: #e3e6ea; }
+QProgressBar#gradCheckProgress::chunk { background: #2a9d8f; }
 QTabWidget::pane { border-top: 1px solid #c9ced6; }
 """
 

@@ -151,7 +151,8 @@ class TrainMixin:
                                        f"J = {j}.")
             panel.progress_bar.setRange(0, max(model.max_iter, 1))
             panel.progress_bar.setValue(panel.progress_bar.maximum())
-            panel.progress_bar.setFormat(f"{words.get(reason, reason)} · {model.n_iter_} / {model.max_iter} · J = {j}")
+            short = {"converged": "Converged", "max_iter": "Done", "stopped": "Stopped", "diverged": "Diverged"}
+            panel.progress_bar.setFormat(f"{short.get(reason, reason)} · {model.n_iter_} / {model.max_iter} · J = {j}")
             self.statusBar().showMessage(f"Training finished: {reason}", 8000)
         else:
             panel.progress_bar.setValue(panel.progress_bar.maximum())
@@ -218,8 +219,8 @@ def format_gradcheck(r) -> str:
     ok = r.passed
     color = "#1e7b34" if ok else "#b3261e"
     verdict = "PASS" if ok else "FAIL"
-    blocks = "  ".join(f"{k} {v:.1e}" for k, v in r.max_abs_error.items())
-    return (f"relative difference <b>{r.relative_difference:.3e}</b> — "
-            f"<b style='color:{color}'>{verdict}</b> (threshold {r.threshold:.0e})<br>"
-            f"<span style='color:#555'>max |error|: {blocks}<br>"
-            f"{r.n_checked} of {r.n_params} parameters on {r.n_examples} patches</span>")
+    blocks = " · ".join(f"{k} {v:.1e}" for k, v in r.max_abs_error.items())
+    return (f"relative difference <b>{r.relative_difference:.3e}</b> "
+            f"<b style='color:{color}'>{verdict}</b> (&lt; {r.threshold:.0e})<br>"
+            f"<span style='color:#555; font-size:small'>max |error| {blocks}<br>"
+            f"{r.n_checked} of {r.n_params} parameters, {r.n_examples} patches</span>")

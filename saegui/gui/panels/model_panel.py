@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..sci_spin import SciSpinBox
 from ..settings import ACTIVATIONS, DECODERS, ModelSettings
+from ..text import RHO_HAT, RHO_HAT_J
 from .common import combo, group, int_spin, named, set_combo
 
 PRESET_LABELS = (
@@ -37,7 +38,7 @@ class ModelPanel(QWidget):
                                  "patches, 196 for 28×28 MNIST digits.")
         self.activation_combo = named(combo([(k, ACTIVATION_LABELS[k]) for k in ACTIVATIONS]), "activationCombo",
                                       "Hidden activation",
-                                      "Activation f of the hidden layer. The notes use the sigmoid; with tanh, ρ̂ is "
+                                      "Activation f of the hidden layer. The notes use the sigmoid; with tanh, " + RHO_HAT + " is "
                                       "measured on (a+1)/2.")
         self.decoder_combo = named(combo([(k, DECODER_LABELS[k]) for k in DECODERS]), "decoderCombo", "Decoder",
                                    "Output layer. Sigmoid needs inputs in (0, 1) (the exercise's preprocessing); "
@@ -52,19 +53,19 @@ class ModelPanel(QWidget):
                                  "prevents overfitting. Typical: 1e-4 (natural images), 3e-3 (MNIST, colour).")
         self.beta_spin = named(SciSpinBox(minimum=0.0, maximum=1e3, value=3.0, single_step=0.5),
                                "betaSpin", "Sparsity weight beta",
-                               "<b>β, sparsity weight</b>: multiplies the sparsity penalty β·Σⱼ KL(ρ‖ρ̂ⱼ). "
+                               "<b>β, sparsity weight</b>: multiplies the sparsity penalty β·Σⱼ KL(ρ‖" + RHO_HAT_J + "). "
                                "Typical: 3 (natural images, MNIST, colour features).")
         self.rho_spin = named(SciSpinBox(minimum=0.0, maximum=1.0, value=0.01, open_min=True, open_max=True,
                                          log_step=True),
                               "rhoSpin", "Sparsity target rho",
                               "<b>ρ, sparsity target</b>: desired mean activation of each hidden unit, strictly "
-                              "between 0 and 1; enters J through KL(ρ‖ρ̂ⱼ). Typical: 0.01 (natural images), "
+                              "between 0 and 1; enters J through KL(ρ‖" + RHO_HAT_J + "). Typical: 0.01 (natural images), "
                               "0.1 (MNIST), 0.035 (colour features).")
         form.addRow("λ  weight decay", self.lambda_spin)
         form.addRow("β  sparsity weight", self.beta_spin)
         form.addRow("ρ  sparsity target", self.rho_spin)
 
-        self.cost_label = QLabel("J = ½‖h(x)−x‖² + λ/2·ΣW² + β·Σⱼ KL(ρ‖ρ̂ⱼ)")
+        self.cost_label = QLabel("J = ½‖h(x)−x‖² + λ/2·ΣW² + β·Σ<sub>j</sub> KL(ρ‖" + RHO_HAT_J + ")")
         self.cost_label.setStyleSheet("color: #555;")
         self.cost_label.setWordWrap(True)
         form.addRow(self.cost_label)

@@ -99,7 +99,7 @@ class TrainingPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
-        lay.addWidget(gbox)
+        self.grad_box = gbox  # placed by the window (under the model settings)
 
         self.optimizer_combo.currentIndexChanged.connect(self._update_enabled)
         self.set_running(False)

@@ -7,9 +7,9 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 SERIES = (
     ("cost", "total J", "#1f4e9c", 2.5),
-    ("reconstruction", "reconstruction ½‖h(x)−x‖²", "#2a9d8f", 1.5),
-    ("weight_decay", "weight decay λ/2 ΣW²", "#e9a23b", 1.5),
-    ("sparsity", "sparsity β ΣKL(ρ‖ρ̂)", "#c0392b", 1.5),
+    ("reconstruction", "reconstruction", "#2a9d8f", 1.5),
+    ("weight_decay", "weight decay", "#e9a23b", 1.5),
+    ("sparsity", "sparsity", "#c0392b", 1.5),
 )
 
 
@@ -39,7 +39,18 @@ class CostPlot(pg.PlotWidget):
             y = np.asarray(history.get(key, []), dtype=float)
             n = min(len(it), len(y))
             self._data[key] = (it[:n], y[:n])
+        self._relabel()
         self._redraw()
+
+    def _relabel(self):
+        """Legend entries carry the latest value of each term."""
+        names = {key: label for key, label, *_ in SERIES}
+        for sample, label in self.legend.items:
+            key = next((k for k, c in self.curves.items() if c is sample.item), None)
+            if key is None:
+                continue
+            y = self._data[key][1]
+            label.setText(f"{names[key]}  {y[-1]:.4g}" if len(y) else names[key])
 
     def clear_history(self):
         self.set_history({})
@@ -73,6 +84,8 @@ class CostView(QWidget):
         self.log_check.toggled.connect(self.plot.set_log)
         self.log_check.setChecked(True)
         self.summary = QLabel("<b>Cost</b>")
+        self.summary.setToolTip("J = ½‖h(x)−x‖² (reconstruction, mean over patches) + λ/2·ΣW² (weight decay) "
+                                "+ β·Σⱼ KL(ρ‖ρ̂ⱼ) (sparsity)")
         self.summary.setWordWrap(True)
         head = QHBoxLayout()
         head.setContentsMargins(4, 2, 4, 2)
@@ -86,13 +99,8 @@ class CostView(QWidget):
 
     def set_history(self, history: dict):
         self.plot.set_history(history)
-        cost = history.get("cost", [])
-        if len(cost):
-            parts = [f"J = {cost[-1]:.4g}"]
-            for key, sym in (("reconstruction", "rec"), ("weight_decay", "wd"), ("sparsity", "sp")):
-                v = history.get(key, [])
-                if len(v):
-                    parts.append(f"{sym} {v[-1]:.3g}")
-            self.summary.setText("<b>Cost</b>  " + "  ·  ".join(parts))
+        cost, it = history.get("cost", []), history.get("iteration", [])
+        if len(cost) and len(it):
+            self.summary.setText(f"<b>Cost</b>  J = {cost[-1]:.5g} at iteration {int(it[-1])}")
         else:
             self.summary.setText("<b>Cost</b>")

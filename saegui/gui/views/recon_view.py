@@ -25,7 +25,7 @@ class ReconView(QWidget):
         self.canvas.show_image(pair_image(X, R, tile_shape, pairs_per_row=4))
         t = f"<b>Reconstructions</b> — input | reconstruction ({len(X)} patches)"
         if error is not None:
-            t += f"  ·  mean ½‖x̂−x‖² = {error:.3g}"
+            t += f"  ·  mean ½‖h(x)−x‖² = {error:.3g}"
         self.title.setText(t)
 
     def clear(self):

@@ -6,6 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..text import RHO_HAT, RHO_HAT_J
+
 #: a unit counts as "active" on an example when its activation (mapped to (0, 1)) exceeds this
 ACTIVE_THRESHOLD = 0.5
 
@@ -34,17 +36,17 @@ class SparsityView(QWidget):
         pi.setMenuEnabled(False)
         pi.showGrid(y=True, alpha=0.25)
         pi.setLabel("bottom", "hidden unit j")
-        pi.setLabel("left", "mean activation ρ̂ⱼ")
+        pi.setLabel("left", "mean activation " + RHO_HAT_J)
         pi.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush="#4a78c2", pen=None)
         pi.addItem(self.bars)
         self.target = pg.InfiniteLine(angle=0, pos=0.01, pen=pg.mkPen("#c0392b", width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-                                      label="target ρ", labelOpts={"position": 0.92, "color": "#c0392b", "anchors": [(0, 1), (0, 1)]})
+                                      label="target ρ", labelOpts={"position": 0.99, "color": "#c0392b", "anchors": [(1, 1), (1, 1)]})
         pi.addItem(self.target)
         self.summary = QLabel("<b>Sparsity</b>")
         self.summary.setObjectName("sparsitySummary")
         self.summary.setToolTip(
-            f"ρ̂ⱼ = mean activation of unit j over the training patches; the sparsity term pulls it towards ρ.<br>"
+            f"{RHO_HAT_J} = mean activation of unit j over the training patches; the sparsity term pulls it towards ρ.<br>"
             f"A unit is <i>active</i> on an example when its activation exceeds {ACTIVE_THRESHOLD}; "
             f"<i>dead</i> units are never active on the data.")
         head = QHBoxLayout()
@@ -67,7 +69,7 @@ class SparsityView(QWidget):
         self.target.setPos(float(target))
         top = max(float(self.rho_hat.max()) if n else 0.0, float(target)) * 1.15 or 1.0
         self.plot.getPlotItem().setRange(xRange=(-0.8, max(n, 1) - 0.2), yRange=(0, top), padding=0)
-        text = f"<b>Sparsity</b>  mean ρ̂ = {self.rho_hat.mean():.3g} (target {target:.3g})" if n else "<b>Sparsity</b>"
+        text = f"<b>Sparsity</b>  mean {RHO_HAT} = {self.rho_hat.mean():.3g} (target {target:.3g})" if n else "<b>Sparsity</b>"
         if dead is not None:
             self.dead, self.mean_active = int(dead), float(mean_active)
             text += f"  ·  dead units: <b>{dead}</b>/{n}  ·  active per example: <b>{mean_active:.2f}</b>"
