@@ -17,7 +17,7 @@ from .dialogs import QtDialogs
 from .file_actions import FileMixin
 from .menus import build_menus
 from .panels import DataPanel, ModelPanel, TrainingPanel
-from .settings import DataSettings, Session
+from .settings import DataSettings, Session, replace
 from .train_actions import TrainMixin, hidden_activations
 from .views.cost_plot import CostView
 from .views.data_view import DataView
@@ -232,10 +232,16 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin):
         ms = ModelSettings(hidden_size=int(p["hidden_size"]), activation=p.get("activation", "sigmoid"),
                            decoder=p.get("decoder", "sigmoid"), lambda_=float(p["lambda_"]), beta=float(p["beta"]),
                            sparsity=float(p["sparsity"]))
+        eps = p.get("zca_epsilon", (p.get("preprocessing_kw") or {}).get("epsilon", cur.zca_epsilon))
         ds = DataSettings(source=source, patch_size=int(p["patch_size"]), num_patches=int(p["num_patches"]),
-                          preprocessing=p.get("preprocessing", "exercise"), zca_epsilon=cur.zca_epsilon,
+                          preprocessing=p.get("preprocessing", "exercise"), zca_epsilon=float(eps),
                           color=bool(p.get("color", False)), seed=cur.seed)
-        self.apply_session(Session(ds, ms, self.training_panel.settings()), preset=name)
+        ts = self.training_panel.settings()
+        if "max_iter" in p:
+            ts = replace(ts, max_iter=int(p["max_iter"]))
+        self.apply_session(Session(ds, ms, ts), preset=name)
+        if p.get("description") and source == p.get("data"):
+            self.statusBar().showMessage(f"Preset: {p['description']}", 10000)
 
     def apply_session(self, s: Session, preset: str = ""):
         old_source, old_color = self.data_panel.source, self.data_panel.color_check.isChecked()

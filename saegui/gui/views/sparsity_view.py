@@ -40,8 +40,8 @@ class SparsityView(QWidget):
         pi.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush="#4a78c2", pen=None)
         pi.addItem(self.bars)
-        self.target = pg.InfiniteLine(angle=0, pos=0.01, pen=pg.mkPen("#c0392b", width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-                                      label="target ρ", labelOpts={"position": 0.99, "color": "#c0392b", "anchors": [(1, 1), (1, 1)]})
+        self.target = pg.InfiniteLine(angle=0, pos=0.01,
+                                      pen=pg.mkPen("#c0392b", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         pi.addItem(self.target)
         self.summary = QLabel("<b>Sparsity</b>")
         self.summary.setObjectName("sparsitySummary")
@@ -69,7 +69,7 @@ class SparsityView(QWidget):
         self.target.setPos(float(target))
         top = max(float(self.rho_hat.max()) if n else 0.0, float(target)) * 1.15 or 1.0
         self.plot.getPlotItem().setRange(xRange=(-0.8, max(n, 1) - 0.2), yRange=(0, top), padding=0)
-        text = f"<b>Sparsity</b>  mean {RHO_HAT} = {self.rho_hat.mean():.3g} (target {target:.3g})" if n else "<b>Sparsity</b>"
+        text = f"<b>Sparsity</b>  mean {RHO_HAT} = {self.rho_hat.mean():.3g} (<span style='color:#c0392b'>target ρ = {target:.3g}</span>)" if n else "<b>Sparsity</b>"
         if dead is not None:
             self.dead, self.mean_active = int(dead), float(mean_active)
             text += f"  ·  dead units: <b>{dead}</b>/{n}  ·  active per example: <b>{mean_active:.2f}</b>"
