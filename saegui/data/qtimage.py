@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 
 import numpy as np
 
@@ -33,11 +34,29 @@ def _truncated(path: str, size: int) -> str | None:
             # The main image's entropy-coded data follows its last SOS (FFDA) and ends with EOI (FFD9).
             if data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda"):
                 return "truncated JPEG file (the image data ends before the end-of-image marker)"
+        if head[:6] == b"\x89PNG\r\n":
+            f.seek(8)
+            if not _png_complete(f, size):
+                return "truncated PNG file (it ends before the IEND chunk)"
         if head[:3] == b"GIF":
             f.seek(0)
             if not _gif_first_frame_complete(f.read()):
                 return "truncated GIF file (the first frame's data is incomplete)"
     return None
+
+
+def _png_complete(f, size: int) -> bool:
+    """Walk the PNG chunks (length, type, data, CRC) to IEND without reading the data.
+
+    Checked before decoding because libpng reports a truncated file by printing to stderr."""
+    pos = 8
+    while pos + 8 <= size:
+        f.seek(pos)
+        length, kind = struct.unpack(">I4s", f.read(8))
+        pos += 12 + length
+        if kind == b"IEND":
+            return pos <= size
+    return False
 
 
 def _gif_first_frame_complete(data: bytes) -> bool:
@@ -93,15 +112,54 @@ def _to_array(img) -> np.ndarray:
     return rgba[:, :, :3] / 255.0
 
 
+class _QtWarnings:
+    """Collect the image plugins' warnings (libpng, libjpeg, libtiff) during a read instead of letting
+    them print, so a bad file gives one line; other messages go on to the previous handler."""
+
+    def __enter__(self):
+        from PySide6.QtCore import qInstallMessageHandler
+
+        self.messages = []
+
+        def handler(mode, context, message):
+            category = getattr(context, "category", "") or ""
+            if category.startswith(("qt.gui.imageio", "qt.imageformats")) or message.startswith("libpng"):
+                self.messages.append(message.strip().strip('"'))
+            elif self.previous is not None:
+                self.previous(mode, context, message)
+            else:
+                sys.stderr.write(message + "\n")
+
+        self.previous = qInstallMessageHandler(handler)
+        return self
+
+    def __exit__(self, *exc):
+        from PySide6.QtCore import qInstallMessageHandler
+
+        qInstallMessageHandler(self.previous)
+
+
 def read_image_file(path, *, color: bool = False) -> np.ndarray:
     """Decode one image file into float64 (H, W) (gray, Rec. 601 luma) or (H, W, 3) (``color=True``).
 
     Raises :class:`DataError` naming the file for anything Qt cannot read, a truncated file, or an
-    image whose decoded size would exceed the memory budget.
+    image whose decoded size would exceed the memory budget. Qt's own warnings about the file are
+    not printed; the last one is quoted in the error.
     """
+    path = os.fspath(path)
+    with _QtWarnings() as warnings:
+        try:
+            img = _read(path, color)
+        except DataError as e:
+            if warnings.messages and str(e).endswith("(Unable to read image data)"):
+                raise DataError(str(e).replace("Unable to read image data", warnings.messages[-1])) from None
+            raise
+    return finish_image(_to_array(img), color=color, where=path)
+
+
+def _read(path: str, color: bool):
     from PySide6.QtGui import QImageReader
 
-    path = os.fspath(path)
     size = os.path.getsize(path)
     reader = QImageReader(path)
     reader.setAutoTransform(True)
@@ -126,4 +184,4 @@ def read_image_file(path, *, color: bool = False) -> np.ndarray:
         QImageReader.setAllocationLimit(old_limit)
     if img.isNull():
         raise DataError(f"{path}: truncated or corrupt image ({reader.errorString()})")
-    return finish_image(_to_array(img), color=color, where=path)
+    return img

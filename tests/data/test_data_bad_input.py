@@ -250,3 +250,25 @@ def test_folder_without_images(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     raises_naming(empty, load_images, empty, match="no images")
+
+
+def test_bad_images_print_nothing(tmp_path, rng):
+    """Qt's image plugins warn on stderr about broken files; the decoder keeps them out of the output
+    (the error message quotes the reason), so the command line prints a single line."""
+    import subprocess
+    import sys
+
+    a = rng.integers(0, 256, size=(40, 50), dtype=np.uint8)
+    paths = []
+    for ext in ("png", "jpg", "tif"):
+        full = save_qimage(qimage_from_array(a, "Grayscale8"), tmp_path / f"full.{ext}")
+        bad = tmp_path / f"bad.{ext}"
+        bad.write_bytes(full.read_bytes()[:300])
+        paths.append(str(bad))
+    code = ("import sys\nfrom saegui.data import load_images, DataError\n"
+            f"for p in {paths!r}:\n"
+            "    try:\n        load_images(p)\n    except DataError as e:\n        print(e)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    assert len(res.stdout.splitlines()) == 3
