@@ -7,9 +7,7 @@ command line can print it and exit with code 2, and the GUI can show it in a mes
 """
 from __future__ import annotations
 
-import os
-
-__all__ = ["DataError", "DataWarning", "describe_path"]
+__all__ = ["DataError", "DataWarning"]
 
 
 class DataError(ValueError):
@@ -19,8 +17,3 @@ class DataError(ValueError):
 class DataWarning(UserWarning):
     """Something was skipped or adjusted but the data is still usable (e.g. an image smaller than the patch)."""
 
-
-def describe_path(path, variable: str | None = None) -> str:
-    """Return ``path`` (or ``path:variable``) as it should appear in a message."""
-    text = os.fspath(path)
-    return f"{text}:{variable}" if variable else text
