@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 
 def make_app(argv=None):
@@ -24,4 +25,18 @@ def run_app(argv=None) -> int:
     from .main_window import MainWindow
     win = MainWindow()
     win.show()
-    return int(app.exec())
+    previous = sys.excepthook
+
+    def hook(etype, value, tb):
+        """A bug in a slot: print the traceback for a report, tell the user, keep the window running."""
+        traceback.print_exception(etype, value, tb)
+        try:
+            win.statusBar().showMessage(f"Unexpected error: {etype.__name__}: {value} (details on the console)", 20000)
+        except RuntimeError:  # the window is gone
+            pass
+
+    sys.excepthook = hook
+    try:
+        return int(app.exec())
+    finally:
+        sys.excepthook = previous

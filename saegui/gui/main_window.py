@@ -189,19 +189,20 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
             if snap.W1 is None:
                 return
             W1, b1, act, tile = snap.W1, snap.b1, self._train_settings[0].activation, self._train_tile
-            rows = 2000
+            X, X_raw, rows = self.worker.X, self._train_raw, 2000
         elif self.model is not None:
             W1, b1, act, tile, rows = self.model.W1, self.model.b1, self.model.activation, self.model_tile_shape(), None
+            X, X_raw = self.X, self.X_raw
         else:
             return
-        if self.X is None or self.X.shape[1] != W1.shape[1]:
+        if X is None or X.shape[1] != W1.shape[1]:
             self.statusBar().showMessage("Load data with as many inputs as the model to inspect a unit", 8000)
             return
         if rows is None and self._activations is not None and self._activations[1] == id(self.model):
             A = self._activations[0]
         else:
-            A = hidden_activations(act, self.X[:rows or STATS_ROWS], W1, b1)
-        patches = self.X_raw if self.X_raw is not None and len(self.X_raw) == len(self.X) else self.X
+            A = hidden_activations(act, X[:rows or STATS_ROWS], W1, b1)
+        patches = X_raw if X_raw is not None and len(X_raw) == len(X) else X
         if self.inspector is None:
             self.inspector = UnitInspector(self)
             self.inspector.unitChanged.connect(self.filter_view.select)

@@ -63,6 +63,7 @@ class TrainMixin:
             except Exception:  # noqa: BLE001 -- metadata only
                 model.preprocessing = None
         self._train_tile = tile
+        self._train_raw = self.X_raw  # the patches of this run, even if the data changes meanwhile
         self._train_settings = (self.model_panel.settings(), self.training_panel.settings())
         w = TrainWorker(model, self.X, max_iter=model.max_iter)
         w.progressed.connect(self._on_progress)
@@ -122,7 +123,7 @@ class TrainMixin:
         if now - self._last_sparsity >= SPARSITY_EVERY_S:
             self._last_sparsity = now
             ms = self._train_settings[0]
-            A = hidden_activations(ms.activation, self.X[:LIVE_ROWS], snap.W1, snap.b1)
+            A = hidden_activations(ms.activation, w.X[:LIVE_ROWS], snap.W1, snap.b1)  # the run's own data
             rho, dead, active = activation_stats(A)
             self.sparsity_view.set_values(rho, ms.sparsity, dead, active)
 

@@ -252,3 +252,20 @@ def test_close_asks_before_discarding_unsaved_model(qtbot, window, dialogs):
     assert any("not been saved" in c for c in dialogs.confirms)
     dialogs.confirm_answer = True
     assert w.close()
+
+
+def test_changing_data_while_training_is_safe(qtbot, window, dialogs):
+    w = window
+    w.training_panel.max_iter_spin.setValue(100000)
+    click(qtbot, w.training_panel.start_button)
+    qtbot.waitUntil(lambda: w.worker is not None and w.worker.snapshot().iteration >= 1, timeout=10000)
+    w.data_panel.patch_size_spin.setValue(6)
+    assert w.resample() and w.X.shape[1] == 36
+    qtbot.wait(700)  # live redraws with the run's own 64-input patches
+    w.inspect_unit(0)
+    assert w.inspector.index == 0
+    click(qtbot, w.training_panel.stop_button)
+    qtbot.waitUntil(lambda: w.worker is None, timeout=3000)
+    assert w.model.W1.shape == (25, 64)
+    assert "expects 64 inputs" in w.sparsity_view.summary.text()
+    assert not dialogs.messages
