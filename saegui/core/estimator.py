@@ -32,6 +32,16 @@ class SparseAutoencoder:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        # The optimiser's settings are checked here too, so a bad one is refused before any data
+        # is loaded, not after (minimize() checks them again for direct callers).
+        if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+            raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
+        if optimizer == "gd" and not (isinstance(learning_rate, (int, float, np.number))
+                                      and np.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        if isinstance(lbfgs_memory, bool) or not isinstance(lbfgs_memory, (int, np.integer)) \
+                or lbfgs_memory < 1:
+            raise ValueError(f"lbfgs_memory must be a positive integer, got {lbfgs_memory!r}")
         self.hidden_size, self.lambda_, self.beta = int(hidden_size), float(lambda_), float(beta)
         self.sparsity, self.activation, self.decoder = float(sparsity), activation, decoder
         self.optimizer, self.max_iter, self.learning_rate = optimizer, int(max_iter), learning_rate
@@ -63,16 +73,36 @@ class SparseAutoencoder:
         W1, b1, W2, b2 = unpack(np.asarray(theta, np.float64), visible_size, self.hidden_size)
         self.W1, self.b1, self.W2, self.b2 = (a.copy() for a in (W1, b1, W2, b2))
 
-    def _objective(self, X, dtype=None):
-        X = validate_data(X)
+    def _chunk(self, X, dtype=None):
         chunk = self.chunk_size
         if chunk is None:
             item = np.dtype(dtype or self.dtype).itemsize
             need = X.shape[0] * (2 * X.shape[1] + 2 * self.hidden_size) * item
             if isinstance(X, np.memmap) or need > _MEMORY_BUDGET:
                 chunk = _DEFAULT_CHUNK
+        return chunk
+
+    def _objective(self, X, dtype=None):
+        X = validate_data(X)
         return Objective(X, self.hidden_size, self.lambda_, self.beta, self.sparsity,
-                         self.activation, self.decoder, dtype or self.dtype, chunk)
+                         self.activation, self.decoder, dtype or self.dtype, self._chunk(X, dtype))
+
+    def _check_memory(self, X, dtype=None, vectors=None, what="train"):
+        """Refuse (ValueError) an architecture whose parameters and work buffers would not fit in
+        memory, before anything is allocated (an absurd hidden_size must not crash the process)."""
+        m, n = X.shape
+        h, item = self.hidden_size, np.dtype(dtype or self.dtype).itemsize
+        if vectors is None:      # parameter-sized float64 vectors the optimiser keeps
+            vectors = {"lbfgs": 2 * self.lbfgs_memory + 10, "cg": 10}.get(self.optimizer, 8)
+        chunk = min(m, self._chunk(X, dtype) or m)
+        need = (float(n_params(n, h)) * 8 * vectors + 2.0 * h * n * item
+                + float(chunk) * (2 * n + 2 * h) * item)
+        budget = _memory_budget()
+        if need > budget:
+            raise ValueError(
+                f"hidden_size={h} with {n} inputs would need about {_format_bytes(need)} of memory "
+                f"to {what}, more than the {_format_bytes(budget)} available (half of the free RAM; "
+                "set SAEGUI_MEMORY_LIMIT to change); use fewer hidden units")
 
     def _check_fitted(self, X=None):
         if not self.is_fitted:
@@ -91,6 +121,7 @@ class SparseAutoencoder:
         pause).  Stops and divergence keep the last good parameters; see ``stop_reason_``."""
         X = validate_data(X)
         _check_finite(X)
+        self._check_memory(X)
         objective = self._objective(X)
         n = X.shape[1]
         if warm_start and self.is_fitted and self.visible_size == n:
@@ -153,6 +184,8 @@ class SparseAutoencoder:
             raise ValueError(f"mode must be 'fast' or 'full', got {mode!r}")
         X = validate_data(X)
         _check_finite(X)
+        self._check_memory(X[:max_examples] if mode == "fast" else X, np.float64, 6,
+                           "check the gradient")
         n = X.shape[1]
         rng = np.random.default_rng(self.random_state)
         if self.is_fitted and self.visible_size == n:
@@ -189,6 +222,37 @@ class SparseAutoencoder:
         model.n_iter_ = len(history.get("iteration", ()))
         model.preprocessing = pre or None
         return model
+
+
+def _memory_budget():
+    """Bytes training may use: $SAEGUI_MEMORY_LIMIT (bytes, or with K/M/G), else half the RAM
+    available now (the data layer's rule; read here too, as the core does not import the data)."""
+    import os
+    env = os.environ.get("SAEGUI_MEMORY_LIMIT", "").strip().upper().rstrip("B")
+    if env:
+        try:
+            scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(env[-1], 1)
+            return max(1, int(float(env[:-1] if scale > 1 else env) * scale))
+        except ValueError:
+            pass
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 2
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, ValueError, OSError):
+        return 2 << 30
+
+
+def _format_bytes(n):
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
 
 
 def _check_finite(X, rows=65536):
