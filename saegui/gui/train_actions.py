@@ -97,6 +97,10 @@ class TrainMixin:
             w.pause()
             self.statusBar().showMessage("Paused — press Resume to continue")
         self.training_panel.set_running(True, paused=w.paused)
+        snap = w.snapshot()
+        if snap.history["cost"]:
+            self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.history["cost"][-1], snap.elapsed,
+                                              w.paused)
 
     def stop_training(self):
         if self.worker is not None:
@@ -106,7 +110,8 @@ class TrainMixin:
             self.cancel_gradcheck()
 
     def _on_progress(self, iteration, max_iter, cost, elapsed):
-        self.training_panel.show_progress(iteration, max_iter, cost, elapsed)
+        if self.worker is not None and iteration >= self.training_panel.progress_bar.value():
+            self.training_panel.show_progress(iteration, max_iter, cost, elapsed, self.worker.paused)
 
     def _redraw(self):
         w = self.worker
@@ -116,6 +121,9 @@ class TrainMixin:
         if snap.version == self._drawn_version or snap.W1 is None:
             return
         self._drawn_version = snap.version
+        if snap.history["cost"]:
+            self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.history["cost"][-1], snap.elapsed,
+                                              w.paused)
         self.filter_view.set_filters(snap.W1, self._train_tile,
                                      title=f"<b>Filters</b> — iteration {snap.iteration} (training)")
         self.cost_view.set_history(snap.history)

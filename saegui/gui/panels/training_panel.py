@@ -139,12 +139,15 @@ class TrainingPanel(QWidget):
         if running:
             self.grad_progress.setRange(0, 0)  # busy until the first progress report
 
-    def show_progress(self, iteration: int, max_iter: int, cost: float, elapsed: float) -> None:
+    def show_progress(self, iteration: int, max_iter: int, cost: float, elapsed: float, paused: bool = False) -> None:
         bar = self.progress_bar
         bar.setRange(0, max(max_iter, 1))
         bar.setValue(min(iteration, max_iter))
         eta = elapsed / iteration * (max_iter - iteration) if iteration > 0 else float("nan")
-        bar.setFormat(f"{iteration} / {max_iter}   J = {cost:.4g}   ETA {format_eta(eta)}")
+        if paused:
+            bar.setFormat(f"Paused · {iteration} / {max_iter}   J = {cost:.4g}")
+        else:
+            bar.setFormat(f"{iteration} / {max_iter}   J = {cost:.4g}   ETA {format_eta(eta)}")
 
     def _update_enabled(self):
         self.lr_spin.setEnabled(self.optimizer_combo.currentData() == "gd" and self.optimizer_combo.isEnabled())
