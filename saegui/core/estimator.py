@@ -5,6 +5,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import gradcheck, io
+from ._memory import format_bytes as _format_bytes
+from ._memory import memory_budget as _memory_budget
 from .model import (Objective, activate, initialize_theta, n_params, unpack,
                     validate_data, validate_hyperparameters)
 from .train import OPTIMIZERS, minimize
@@ -222,37 +224,6 @@ class SparseAutoencoder:
         model.n_iter_ = len(history.get("iteration", ()))
         model.preprocessing = pre or None
         return model
-
-
-def _memory_budget():
-    """Bytes training may use: $SAEGUI_MEMORY_LIMIT (bytes, or with K/M/G), else half the RAM
-    available now (the data layer's rule; read here too, as the core does not import the data)."""
-    import os
-    env = os.environ.get("SAEGUI_MEMORY_LIMIT", "").strip().upper().rstrip("B")
-    if env:
-        try:
-            scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(env[-1], 1)
-            return max(1, int(float(env[:-1] if scale > 1 else env) * scale))
-        except ValueError:
-            pass
-    try:
-        with open("/proc/meminfo", "rb") as f:
-            for line in f:
-                if line.startswith(b"MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 2
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (AttributeError, ValueError, OSError):
-        return 2 << 30
-
-
-def _format_bytes(n):
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1024 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
 
 
 def _check_finite(X, rows=65536):

@@ -67,6 +67,7 @@ def read_model_file(path):
     """
     name = os.fspath(path)
     try:
+        _check_array_sizes(name)
         with np.load(name, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except FileNotFoundError:
@@ -87,7 +88,11 @@ def read_model_file(path):
                if k not in arrays]
     if missing:
         raise ValueError(f"{name}: model file lacks {', '.join(missing)}")
-    hyper = {h: arrays[f"hyper/{h}"].item() for h in _HYPER}
+    try:
+        hyper = {h: arrays[f"hyper/{h}"].item() for h in _HYPER}
+    except ValueError:
+        bad = next(h for h in _HYPER if arrays[f"hyper/{h}"].size != 1)
+        raise ValueError(f"{name}: hyperparameter {bad} is not a single value") from None
     W1, b1, W2, b2 = (arrays[k] for k in ("W1", "b1", "W2", "b2"))
     h = int(hyper["hidden_size"])
     if W1.ndim != 2 or W1.shape[0] != h:
@@ -107,6 +112,39 @@ def read_model_file(path):
     if input_shape and not pre and int(np.prod(input_shape)) != v:
         raise ValueError(f"{name}: input_shape {input_shape} does not match {v} inputs")
     return hyper, (W1, b1, W2, b2), input_shape, history, pre
+
+
+def _check_array_sizes(name):
+    """Read every member's .npy header (not its data) and refuse, with ``ValueError``, an array
+    that announces more bytes than its member holds or than memory allows: np.load would allocate
+    the announced size before reading a byte of it."""
+    from ._memory import format_bytes, memory_budget
+    with open(name, "rb") as fh:          # missing, folder, no permission: np.load's errors
+        if not zipfile.is_zipfile(fh):
+            raise ValueError("not a .npz archive")
+    total = 0.0
+    with zipfile.ZipFile(name) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            key = info.filename[:-4]
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                else:
+                    raise ValueError(f"unsupported .npy version {version} for {key}")
+                header = fh.tell()
+            nbytes = float(np.prod(shape, dtype=float)) * dtype.itemsize
+            if not dtype.hasobject and nbytes > info.file_size - header:
+                raise ValueError(f"{key} announces {'x'.join(map(str, shape))} {dtype} "
+                                 f"({format_bytes(nbytes)}) but holds {format_bytes(info.file_size - header)}")
+            total += nbytes
+    if total > memory_budget():
+        raise ValueError(f"its arrays would need {format_bytes(total)} of memory, more than the "
+                         f"{format_bytes(memory_budget())} available")
 
 
 def write_png(path, image, scale=1):
