@@ -21,7 +21,8 @@ __all__ = ["read_image_file"]
 
 
 def _truncated(path: str, size: int) -> str | None:
-    """Qt decodes a truncated BMP or JPEG without an error (filling the rest); detect those here."""
+    """Why the file is cut short, or None. Qt decodes a truncated BMP, JPEG or GIF without an error
+    (filling the rest), and libpng prints to stderr, so these are checked before decoding."""
     with open(path, "rb") as f:
         head = f.read(6)
         if len(head) == 6 and head[:2] == b"BM":
