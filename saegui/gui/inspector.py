@@ -67,7 +67,8 @@ class UnitInspector(QWidget):
         hp.addItem(self.threshold_line)
 
         grid = QGridLayout()
-        grid.addWidget(_cap("<b>Weights</b> W₁ᵢ (scaled by max |w|)"), 0, 0)
+        self.weights_caption = _cap("<b>Weights</b> W₁ᵢ, scaled by max |w|")
+        grid.addWidget(self.weights_caption, 0, 0)
         grid.addWidget(_cap(f"<b>Top {TOP_K} patches</b> (largest activation)"), 0, 1)
         grid.addWidget(self.weights, 1, 0)
         grid.addWidget(self.top, 1, 1)
@@ -81,9 +82,11 @@ class UnitInspector(QWidget):
         lay.addWidget(self.stats)
         lay.addLayout(grid, 1)
 
-    def show_unit(self, index, W1, A, patches, tile_shape):
+    def show_unit(self, index, W1, A, patches, tile_shape, pixel_space=False):
         """W1 (hidden, n); A (m, hidden) activations in (0, 1); patches (m, n) rows matching A."""
-        self._args = (W1, A, patches, tile_shape)
+        self._args = (W1, A, patches, tile_shape, pixel_space)
+        self.weights_caption.setText("<b>Weights</b> " + ("W₁ᵢ·ZCA (pixel space)" if pixel_space else "W₁ᵢ")
+                                     + ", scaled by max |w|")
         n_units = W1.shape[0]
         index = int(index) % n_units
         self.index = index

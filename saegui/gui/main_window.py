@@ -40,6 +40,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         self.dialogs = dialogs if dialogs is not None else QtDialogs(self)
         self.qsettings = qsettings if qsettings is not None else default_qsettings()
         self.inspector = None
+        self.model_pre = None
         self._activations = None  # (A, model id) cache for the inspector
         self._closing = False
 
@@ -137,9 +138,10 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         self._update_model_stats()
 
     # -- model ------------------------------------------------------------------------------------
-    def set_model(self, model, saved: bool):
+    def set_model(self, model, saved: bool, preprocessor=None):
         self.model = model
         self.model_saved = saved
+        self.model_pre = preprocessor if preprocessor is not None else preprocessor_of(model)
         self.show_model()
 
     def model_tile_shape(self, model=None):
@@ -156,7 +158,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
             self.filter_view.clear()
             return
         reason = getattr(m, "stop_reason_", None) or "loaded"
-        self.filter_view.set_filters(m.W1, self.model_tile_shape(),
+        self.filter_view.set_filters(m.W1, self.model_tile_shape(), transform=filter_transform(self.model_pre),
                                      title=f"<b>Filters</b> — {m.W1.shape[0]} units · {m.n_iter_} iterations ({reason})")
         self.cost_view.set_history(m.history_ or {})
         self._update_model_stats()
@@ -189,10 +191,10 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
             if snap.W1 is None:
                 return
             W1, b1, act, tile = snap.W1, snap.b1, self._train_settings[0].activation, self._train_tile
-            X, X_raw, rows = self.worker.X, self._train_raw, 2000
+            X, X_raw, rows, pre = self.worker.X, self._train_raw, 2000, self._train_pre
         elif self.model is not None:
             W1, b1, act, tile, rows = self.model.W1, self.model.b1, self.model.activation, self.model_tile_shape(), None
-            X, X_raw = self.X, self.X_raw
+            X, X_raw, pre = self.X, self.X_raw, self.model_pre
         else:
             return
         if X is None or X.shape[1] != W1.shape[1]:
@@ -206,7 +208,9 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         if self.inspector is None:
             self.inspector = UnitInspector(self)
             self.inspector.unitChanged.connect(self.filter_view.select)
-        self.inspector.show_unit(index, W1, A, patches[:len(A)], tile)
+        tf = filter_transform(pre) if self.filter_view.pixel_check.isChecked() else None
+        self.inspector.show_unit(index, W1 if tf is None else tf(W1), A, patches[:len(A)], tile,
+                                 pixel_space=tf is not None)
         self.inspector.show()
         self.inspector.raise_()
 
@@ -265,6 +269,25 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         if low.endswith(".npz") and _looks_like_model(path):
             return self.open_model(path)
         return self.load_source(path)
+
+
+def preprocessor_of(model):
+    """The preprocessing step saved with a model (None if absent or unreadable)."""
+    state = getattr(model, "preprocessing", None)
+    if not state:
+        return None
+    try:
+        from saegui.data import preprocessor_from_state
+        return preprocessor_from_state(state)
+    except Exception:  # noqa: BLE001 -- display metadata only
+        return None
+
+
+def filter_transform(pre):
+    """W -> W·ZCA for whitened data (filters shown on the pixels), else None."""
+    if pre is None or getattr(pre, "name", "") != "zca" or not getattr(pre, "fitted", False):
+        return None
+    return pre.effective_filters
 
 
 def _looks_like_model(path: str) -> bool:

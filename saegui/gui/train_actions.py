@@ -64,6 +64,7 @@ class TrainMixin:
                 model.preprocessing = None
         self._train_tile = tile
         self._train_raw = self.X_raw  # the patches of this run, even if the data changes meanwhile
+        self._train_pre = self.preprocessor
         self._train_settings = (self.model_panel.settings(), self.training_panel.settings())
         w = TrainWorker(model, self.X, max_iter=model.max_iter)
         w.progressed.connect(self._on_progress)
@@ -124,7 +125,8 @@ class TrainMixin:
         if snap.history["cost"]:
             self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.history["cost"][-1], snap.elapsed,
                                               w.paused)
-        self.filter_view.set_filters(snap.W1, self._train_tile,
+        from .main_window import filter_transform
+        self.filter_view.set_filters(snap.W1, self._train_tile, transform=filter_transform(self._train_pre),
                                      title=f"<b>Filters</b> — iteration {snap.iteration} (training)")
         self.cost_view.set_history(snap.history)
         now = time.monotonic()
@@ -148,7 +150,7 @@ class TrainMixin:
         model = w.model
         panel = self.training_panel
         if w.error is None and getattr(model, "W1", None) is not None:
-            self.set_model(model, saved=False)
+            self.set_model(model, saved=False, preprocessor=self._train_pre)
             reason = getattr(model, "stop_reason_", "") or "done"
             h = model.history_ or {}
             cost = h.get("cost", [])

@@ -269,3 +269,22 @@ def test_changing_data_while_training_is_safe(qtbot, window, dialogs):
     assert w.model.W1.shape == (25, 64)
     assert "expects 64 inputs" in w.sparsity_view.summary.text()
     assert not dialogs.messages
+
+
+def test_colour_zca_filters_in_pixel_space(qtbot, window, dialogs):
+    w = window
+    w.apply_preset("color")
+    w.data_panel.num_patches_spin.setValue(500)
+    w.model_panel.hidden_spin.setValue(16)
+    w.training_panel.max_iter_spin.setValue(10)
+    assert w.ensure_data() and w.X.shape == (500, 192)
+    train(qtbot, w)
+    fv = w.filter_view
+    assert fv.pixel_check.isVisible() and fv.pixel_check.isChecked()
+    img = fv.image().copy()
+    assert img.shape == (4 * 9 + 1, 4 * 9 + 1, 3)
+    fv.pixel_check.setChecked(False)
+    assert not np.array_equal(img, fv.image())
+    fv.set_normalization("tile")
+    assert fv.image().shape == img.shape
+    assert not dialogs.messages

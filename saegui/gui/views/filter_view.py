@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from .mosaic import Grid, filter_image
 
-NORMALIZATIONS = (("common", "Common scale  (W₁ᵢ / ‖W₁ᵢ‖)"), ("tile", "Per-tile contrast  (display_network)"))
+NORMALIZATIONS = (("common", "Common scale"), ("tile", "Per-tile contrast"))
 
 
 class MosaicViewBox(pg.ViewBox):
@@ -70,12 +71,16 @@ class FilterView(QWidget):
         self.setAccessibleName("Filter grid")
         self.setAccessibleDescription("One tile per hidden unit: the input image that maximally activates it")
         self._W = None
+        self._transform = None
         self._tile_shape = None
         self._grid: Grid | None = None
         self._selected: int | None = None
 
         self.title = QLabel("<b>Filters</b> — no model yet")
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be clipped
         self.norm_combo = QComboBox(objectName="normalizationCombo")
+        self.norm_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.norm_combo.setMinimumContentsLength(12)
         self.norm_combo.setAccessibleName("Filter normalisation")
         for key, label in NORMALIZATIONS:
             self.norm_combo.addItem(label, key)
@@ -84,6 +89,13 @@ class FilterView(QWidget):
             "one grey scale — weak or dead units look flat.<br><b>Per-tile contrast</b>: each tile stretched "
             "to its own range, like the exercise's display_network.")
         self.norm_combo.currentIndexChanged.connect(self._on_norm)
+        self.pixel_check = QCheckBox("pixel space", objectName="pixelSpaceCheck")
+        self.pixel_check.setAccessibleName("Show filters in pixel space")
+        self.pixel_check.setToolTip("Show W₁·ZCA: each filter as it acts on the un-whitened pixels (the linear-decoder "
+                                    "exercise's display). Off: the raw weights on the whitened inputs.")
+        self.pixel_check.setChecked(True)
+        self.pixel_check.hide()
+        self.pixel_check.toggled.connect(self._rerender)
         fit = QToolButton(text="Fit", objectName="filterFitButton")
         fit.setToolTip("Zoom to show all tiles (or double-click the picture)")
         fit.setAccessibleName("Fit filter grid")
@@ -92,6 +104,7 @@ class FilterView(QWidget):
         head = QHBoxLayout()
         head.setContentsMargins(4, 2, 4, 2)
         head.addWidget(self.title, 1)
+        head.addWidget(self.pixel_check)
         head.addWidget(self.norm_combo)
         head.addWidget(fit)
 
@@ -132,18 +145,36 @@ class FilterView(QWidget):
         """The mosaic currently shown (float32, values in [-1, 1]) or None."""
         return self.image_item.image
 
-    def set_filters(self, W, tile_shape, title=None):
-        """Show the rows of W (hidden, inputs) as tiles of ``tile_shape`` ((p, p) or (p, p, 3))."""
+    def set_filters(self, W, tile_shape, title=None, transform=None):
+        """Show the rows of W (hidden, inputs) as tiles of ``tile_shape`` ((p, p) or (p, p, 3)).
+
+        ``transform(W)`` (e.g. the ZCA matrix's effective filters) is applied when "pixel space" is on.
+        """
         self._W = np.asarray(W)
+        self._transform = transform
         self._tile_shape = tuple(tile_shape)
-        img, self._grid = filter_image(self._W, self._tile_shape, self.normalization)
+        self.pixel_check.setVisible(transform is not None)
+        img, self._grid = filter_image(self.shown_weights(), self._tile_shape, self.normalization)
         self.canvas.show_image(img)
         if title is not None:
             self.title.setText(title)
         self._place_highlight()
 
+    def shown_weights(self):
+        """The weights as drawn: W, or transform(W) in pixel space."""
+        if self._W is None:
+            return None
+        if self._transform is not None and self.pixel_check.isChecked():
+            return np.asarray(self._transform(self._W))
+        return self._W
+
+    def _rerender(self):
+        if self._W is not None:
+            self.set_filters(self._W, self._tile_shape, transform=self._transform)
+
     def clear(self, title="<b>Filters</b> — no model yet"):
         self._W = None
+        self._transform = None
         self._grid = None
         self.canvas.clear_image()
         self.highlight.hide()
@@ -163,8 +194,7 @@ class FilterView(QWidget):
         self.highlight.show()
 
     def _on_norm(self):
-        if self._W is not None:
-            self.set_filters(self._W, self._tile_shape)
+        self._rerender()
         self.normalizationChanged.emit(self.normalization)
 
     def _on_click(self, x, y):
