@@ -13,7 +13,10 @@ from .train import OPTIMIZERS, minimize
 
 # Above this many bytes of per-evaluation work buffers, fit() walks the data in chunks.
 _MEMORY_BUDGET = 512 * 2**20
-_DEFAULT_CHUNK = 16384
+# Streaming: the data are read in chunks of about this many bytes of work buffers (the chunk of
+# converted data and its hidden activations), at least _MIN_CHUNK rows.
+_STREAM_CHUNK_BYTES = 32 * 2**20
+_MIN_CHUNK = 4096
 
 
 class SparseAutoencoder:
@@ -76,12 +79,23 @@ class SparseAutoencoder:
         self.W1, self.b1, self.W2, self.b2 = (a.copy() for a in (W1, b1, W2, b2))
 
     def _chunk(self, X, dtype=None):
+        """Rows per chunk for the objective, or None to keep everything in memory.
+
+        In memory the objective holds the hidden activations of every row, (hidden+1) x m, plus
+        a copy of the data when it must convert them (sigmoid decoder: x~ = 2x - 1; another
+        dtype).  Above ``_MEMORY_BUDGET`` of those, or for a memory-mapped file, it streams the
+        data in chunks of ``_STREAM_CHUNK_BYTES``: memory then no longer grows with m."""
         chunk = self.chunk_size
         if chunk is None:
+            m, n = X.shape
             item = np.dtype(dtype or self.dtype).itemsize
-            need = X.shape[0] * (2 * X.shape[1] + 2 * self.hidden_size) * item
-            if isinstance(X, np.memmap) or need > _MEMORY_BUDGET:
-                chunk = _DEFAULT_CHUNK
+            copy = self.decoder == "sigmoid" or X.dtype != np.dtype(dtype or self.dtype)
+            need = m * ((n if copy else 0) + self.hidden_size + 1) * item
+            if _is_memory_mapped(X) or need > _MEMORY_BUDGET:
+                rows = _STREAM_CHUNK_BYTES // ((n + self.hidden_size + 1) * item)
+                chunk = max(_MIN_CHUNK, int(rows))
+                if chunk >= m:
+                    chunk = None
         return chunk
 
     def _objective(self, X, dtype=None):
@@ -224,6 +238,16 @@ class SparseAutoencoder:
         model.n_iter_ = len(history.get("iteration", ()))
         model.preprocessing = pre or None
         return model
+
+
+def _is_memory_mapped(X):
+    """True for a memory map or a view of one (``np.asarray`` drops the ``np.memmap`` class)."""
+    import mmap
+    while X is not None:
+        if isinstance(X, (np.memmap, mmap.mmap)):
+            return True
+        X = getattr(X, "base", None)
+    return False
 
 
 def _check_finite(X, rows=65536):

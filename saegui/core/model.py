@@ -110,27 +110,50 @@ def kl_terms(rho, rho_hat):
     return kl, dkl
 
 
+# Tanh form of the activations: f(z) = alpha * tanh(gamma * z) + shift, so f'(z) = alpha*gamma*(1 - t^2)
+# with t = tanh(gamma * z).  The sigmoid is 0.5 * tanh(z / 2) + 0.5.
+_TANH_FORM = {"sigmoid": (0.5, 0.5, 0.5), "tanh": (1.0, 1.0, 0.0), "linear": (1.0, 1.0, 0.0)}
+# Rows per block of the output-layer work: small enough for the block's (rows, visible)
+# intermediates to stay in cache, large enough for efficient products (measured: 512 rows is
+# best at both 64-25 and 784-196, float32 and float64; see benchmarks/).
+_BLOCK_ROWS = 512
+_BLOCK_MAX_BYTES = 8 * 2**20
+
+
 class Objective:
     """Cost and gradient of the sparse autoencoder on fixed data, with reusable buffers.
 
     ``objective(theta) -> (cost, grad)``; after each call ``parts`` holds the cost split into
     reconstruction, weight decay and sparsity, and ``rho_hat`` the hidden units' mean activation.
-    ``chunk_size`` bounds the rows processed at once; when it is smaller than ``m`` the hidden
+    ``chunk_size`` bounds the rows held at once; when it is smaller than ``m`` the hidden
     activations are recomputed in the second pass instead of stored, so memory does not grow
     with ``m`` (the data itself may be a memory map).
+
+    How it is fast (same math as the notes, rearranged; see benchmarks/):
+
+    * Both activations are written in tanh form, f(z) = alpha tanh(gamma z) + shift (the sigmoid
+      is 0.5 tanh(z/2) + 0.5).  The work arrays hold t = tanh(gamma z) and the constants
+      alpha, gamma and shift are folded into small copies of the weights and biases, so the
+      big arrays see no scaling passes, f'(z) = alpha gamma (1 - t^2) needs two passes, and
+      numpy's vectorised tanh replaces the much slower ``scipy.special.expit``.
+    * For a sigmoid decoder the data are kept as x~ = (x - 0.5) / 0.5 (in the compute dtype,
+      made once), so the error a3 - x = 0.5 (t3 - x~) is one subtraction.  Gradients with
+      respect to W1 come out of x~ and are mapped back exactly (x = 0.5 x~ + 0.5).
+    * The output-layer work (the (rows, visible) arrays) runs in blocks of rows small enough to
+      stay in cache; the hidden activations of all rows are kept (the notes need rho_hat before
+      backpropagation) unless ``chunk_size`` asks for streaming.
+    * Sums over examples (bias gradients, rho_hat) are matrix-vector products; the per-block
+      gradient products are accumulated in float64.
     """
 
     def __init__(self, X, hidden_size, lambda_=1e-4, beta=3.0, sparsity=0.01,
                  activation="sigmoid", decoder="sigmoid", dtype=np.float64, chunk_size=None,
-                 order="C"):
+                 order="C", block_size=None):
         validate_hyperparameters(hidden_size, lambda_, beta, sparsity, activation, decoder)
         X = validate_data(X)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-        if X.dtype != self.dtype and not isinstance(X, np.memmap):
-            X = X.astype(self.dtype)
-        self.X = X
         self.m, self.visible_size = X.shape
         self.hidden_size = int(hidden_size)
         self.lambda_, self.beta, self.sparsity = float(lambda_), float(beta), float(sparsity)
@@ -142,15 +165,44 @@ class Objective:
         self.chunk_size = int(chunk_size)
         self.streaming = self.chunk_size < self.m
         self.n_params = n_params(self.visible_size, self.hidden_size)
-        # Buffers, allocated once.  When everything fits in one chunk the hidden activations of
-        # the first pass are kept for the second; otherwise only a chunk's worth is kept.
         c, n, h = self.chunk_size, self.visible_size, self.hidden_size
-        bo = "F" if (X.flags.f_contiguous and not X.flags.c_contiguous and not self.streaming) else "C"
-        self._A2 = np.empty((c, h), self.dtype, order=bo)
-        self._D2 = np.empty((c, h), self.dtype, order=bo)
-        self._A3 = np.empty((c, n), self.dtype, order=bo)
-        self._E = np.empty((c, n), self.dtype, order=bo)
-        self._Xc = None if not self.streaming or X.dtype == self.dtype else np.empty((c, n), self.dtype)
+        if block_size is None:
+            block_size = max(64, min(_BLOCK_ROWS, _BLOCK_MAX_BYTES // (n * self.dtype.itemsize)))
+        if block_size < 1:
+            raise ValueError(f"block_size must be >= 1, got {block_size!r}")
+        self.block_size = int(min(block_size, c))
+        # The data as the evaluation uses them: x~ = (x - shift) / alpha of the decoder, in dtype.
+        _, _, shift = _TANH_FORM[decoder]
+        self._x_shift = shift
+        self._x_scale = 1.0 / _TANH_FORM[decoder][0]
+        same = (shift == 0.0 and X.dtype == self.dtype)
+        if self.streaming:
+            self.X = X
+            self._Xt = None
+            self._Xc = None if same else np.empty((c, n), self.dtype)
+        else:
+            if same:
+                self._Xt = X
+            else:
+                self._Xt = np.empty((self.m, n), self.dtype)
+                for start in range(0, self.m, 65536):
+                    self._prepare(X[start:start + 65536], self._Xt[start:start + 65536])
+            self.X = X
+            self._Xc = None
+        # Hidden activations (tanh form) of every row, or of one chunk when streaming, stored
+        # transposed (hidden units as rows) with a last row of ones: the output bias then rides
+        # in the decoder's product and its gradient in the W2 gradient's product.
+        self._T2 = np.empty((h + 1, c), self.dtype)
+        self._T2[h] = 1.0
+        # Per-block buffers for the output layer.
+        s = self.block_size
+        self._T3 = np.empty((s, n), self.dtype)
+        self._E = np.empty((s, n), self.dtype)
+        self._QT = np.empty((h, s), self.dtype)
+        self._ones = np.ones(max(s, min(c, 65536)), self.dtype)
+        self._W2aug = np.empty((n, h + 1), self.dtype)
+        self._gW1_b = np.empty((h, n), self.dtype)
+        self._gW2_b = np.empty((n, h + 1), self.dtype)
         self.parts = None
         self.rho_hat = None
         self.n_evals = 0
@@ -159,105 +211,160 @@ class Objective:
     def unpack(self, theta):
         return unpack(theta, self.visible_size, self.hidden_size, self.order)
 
+    def _prepare(self, X, out):
+        """out = (X - shift) * scale in the compute dtype (the same operations on every path)."""
+        out[...] = X
+        if self._x_shift:
+            out -= self._x_shift
+            out *= self._x_scale
+        return out
+
     def _params(self, theta):
         theta = np.asarray(theta)
         if theta.shape != (self.n_params,):
             raise ValueError(f"theta must have shape ({self.n_params},), got {theta.shape}")
-        if theta.dtype != self.dtype:
-            theta = theta.astype(self.dtype)
-        return self.unpack(theta)
+        return self.unpack(theta.astype(np.float64, copy=False))
 
     def _chunks(self):
+        """(start, x~ rows) for each chunk of the data; one chunk holding all rows in memory."""
+        if not self.streaming:
+            yield 0, self._Xt
+            return
         for start in range(0, self.m, self.chunk_size):
-            stop = min(start + self.chunk_size, self.m)
-            X = self.X[start:stop]
+            X = self.X[start:start + self.chunk_size]
             if self._Xc is not None:
-                Xc = self._Xc[:stop - start]
-                Xc[...] = X
-                X = Xc
-            yield X
+                X = self._prepare(X, self._Xc[:len(X)])
+            yield start, X
 
-    def _hidden(self, X, W1, b1, out):
-        np.matmul(X, W1.T, out=out)
-        out += b1
-        return activate(self.activation, out, out=out)
+    def _folded(self, W1, b1, W2, b2):
+        """Weights with the tanh-form constants folded in (small arrays, in the compute dtype)."""
+        ah, gh, sh = _TANH_FORM[self.activation]
+        ad, gd, sd = _TANH_FORM[self.decoder]
+        dt = self.dtype
+        # gamma_h z2 = x~ (gamma_h alpha_d W1)^T + gamma_h (b1 + shift_d W1 1)
+        W1f = (gh * ad * W1).astype(dt)
+        b1f = (gh * (b1 + sd * W1.sum(axis=1))).astype(dt)
+        # gamma_d z3 = t2 (gamma_d alpha_h W2)^T + gamma_d (b2 + shift_h W2 1)
+        W2f = (gd * ah * W2).astype(dt)
+        b2f = (gd * (b2 + sh * W2.sum(axis=1))).astype(dt)
+        return W1f, b1f, W2f, b2f
+
+    def _hidden_t(self, X, W1f, b1f):
+        """t2 = tanh(gamma_h z2) of the rows of x~ ``X``, transposed into ``_T2[:h, :len(X)]``."""
+        out = self._T2[:self.hidden_size, :len(X)]
+        np.matmul(W1f, X.T, out=out)
+        out += b1f[:, None]
+        np.tanh(out, out=out)
+        return out
+
+    def _t_sum(self, T2):
+        """Row sums of ``T2`` (hidden, rows) in float64, as matrix-vector products."""
+        total = np.zeros(T2.shape[0])
+        step = len(self._ones)
+        for start in range(0, T2.shape[1], step):
+            block = T2[:, start:start + step]
+            total += block @ self._ones[:block.shape[1]]
+        return total
+
+    def _rho_from_t(self, t_sum):
+        ah, _, sh = _TANH_FORM[self.activation]
+        mean = ah * (t_sum / self.m) + sh                 # mean activation a2
+        return (mean + 1.0) / 2.0 if self.activation == "tanh" else mean
 
     # -- the evaluation ---------------------------------------------------------------------
     def hidden_mean(self, theta):
         """rho_hat in (0, 1) for the KL term (float64); the first of the notes' two passes."""
-        W1, b1, _, _ = self._params(theta)
-        total = np.zeros(self.hidden_size)
-        for X in self._chunks():
-            A2 = self._hidden(X, W1, b1, self._A2[:len(X)])
-            total += A2.sum(axis=0, dtype=np.float64)
-        mean = total / self.m
-        return (mean + 1.0) / 2.0 if self.activation == "tanh" else mean
+        W1f, b1f, _, _ = self._folded(*self._params(theta))
+        t_sum = np.zeros(self.hidden_size)
+        for _, X in self._chunks():
+            t_sum += self._t_sum(self._hidden_t(X, W1f, b1f))
+        return self._rho_from_t(t_sum)
 
     def __call__(self, theta):
         W1, b1, W2, b2 = self._params(theta)
-        m = self.m
+        m, n, h = self.m, self.visible_size, self.hidden_size
         self.n_evals += 1
+        W1f, b1f, W2f, b2f = self._folded(W1, b1, W2, b2)
+        ah, gh, _ = _TANH_FORM[self.activation]
+        ad, gd, sd = _TANH_FORM[self.decoder]
+        linear = self.decoder == "linear"
+        # delta3 = c3 * P with P = (t3 - x~) * (t3^2 - 1)   (linear decoder: P = a3 - x, c3 = 1)
+        c3 = 1.0 if linear else -ad * ad * gd
+        W2b = (c3 * W2).astype(self.dtype)
+
+        # Pass 1: rho_hat (t2 of all rows kept when in memory).
         if self.streaming:
             rho_hat = self.hidden_mean(theta)
         else:
-            A2 = self._hidden(self.X, W1, b1, self._A2)
-            mean = A2.sum(axis=0, dtype=np.float64) / m
-            rho_hat = (mean + 1.0) / 2.0 if self.activation == "tanh" else mean
+            rho_hat = self._rho_from_t(self._t_sum(self._hidden_t(self._Xt, W1f, b1f)))
         kl, dkl = kl_terms(self.sparsity, rho_hat)
-        # d(beta * KL)/d a2 for one example, times m (the 1/m of rho_hat is applied with the rest).
         sparse_grad = (self.beta * dkl * (0.5 if self.activation == "tanh" else 1.0)).astype(self.dtype)
+        sparse_grad = sparse_grad[:, None]
+        W2aug = self._W2aug
+        W2aug[:, :h] = W2f
+        W2aug[:, h] = b2f
 
-        gW1 = np.zeros(W1.shape, np.float64)
-        gW2 = np.zeros(W2.shape, np.float64)
-        gb1 = np.zeros(self.hidden_size, np.float64)
-        gb2 = np.zeros(self.visible_size, np.float64)
+        # Pass 2: output layer and backpropagation, block by block.
+        G1 = np.zeros((h, n))          # sum R^T x~
+        G2 = np.zeros((n, h + 1))      # [sum P^T t2 | sum P]
+        r_sum = np.zeros(h)            # sum R
         sq = 0.0
-        for X in self._chunks():
-            k = len(X)
-            A2 = self._A2[:k] if not self.streaming else self._hidden(X, W1, b1, self._A2[:k])
-            A3, E, D2 = self._A3[:k], self._E[:k], self._D2[:k]
-            np.matmul(A2, W2.T, out=A3)
-            A3 += b2
-            activate(self.decoder, A3, out=A3)
-            np.subtract(A3, X, out=E)                      # E = a3 - x
-            sq += float(np.vdot(E, E)) if E.flags.contiguous else float(np.sum(E * E))
-            if self.decoder == "sigmoid":                  # delta3 = E * a3 (1 - a3)
-                E *= A3
-                A3 -= 1.0
-                E *= A3
-                np.negative(E, out=E)
-            elif self.decoder == "tanh":                   # delta3 = E * (1 - a3^2)
-                A3 *= A3
-                np.subtract(1.0, A3, out=A3)
-                E *= A3
-            gW2 += E.T @ A2
-            gb2 += E.sum(axis=0, dtype=np.float64)
-            np.matmul(E, W2, out=D2)                       # delta3 W2
-            D2 += sparse_grad                              # + beta * dKL, inside f'(z2) (erratum)
-            if self.activation == "sigmoid":               # delta2 = D2 * a2 (1 - a2)
-                D2 *= A2
-                D2 -= D2 * A2
-            else:                                          # delta2 = D2 * (1 - a2^2)
-                D2 -= D2 * A2 * A2
-            gW1 += D2.T @ X
-            gb1 += D2.sum(axis=0, dtype=np.float64)
+        s = self.block_size
+        gW1_b, gW2_b = self._gW1_b, self._gW2_b
+        for _, X in self._chunks():
+            if self.streaming:
+                self._hidden_t(X, W1f, b1f)
+            for b in range(0, len(X), s):
+                Xb = X[b:b + s]
+                k = len(Xb)
+                Tb = self._T2[:, b:b + k]                      # [t2; 1] of the block, (h+1, k)
+                T3, E, QT, ones = self._T3[:k], self._E[:k], self._QT[:, :k], self._ones[:k]
+                np.matmul(Tb.T, W2aug.T, out=T3)               # gamma_d z3, bias included
+                if linear:
+                    np.subtract(T3, Xb, out=E)                 # E = a3 - x = P
+                    sq += float(np.vdot(E, E))
+                else:
+                    np.tanh(T3, out=T3)                        # t3
+                    np.subtract(T3, Xb, out=E)                 # t3 - x~ = (a3 - x) / alpha_d
+                    sq += float(np.vdot(E, E))
+                    T3 *= T3
+                    T3 -= 1.0
+                    E *= T3                                    # P
+                np.matmul(E.T, Tb.T, out=gW2_b)
+                G2 += gW2_b
+                np.matmul(W2b.T, E.T, out=QT)                  # (delta3 W2)^T
+                QT += sparse_grad                              # + beta dKL, inside f'(z2) (erratum)
+                Th = Tb[:h]                                    # (t2 is not needed after this block)
+                Th *= Th
+                Th -= 1.0
+                QT *= Th                                       # R^T = -delta2^T / (alpha_h gamma_h)
+                np.matmul(QT, Xb, out=gW1_b)
+                G1 += gW1_b
+                r_sum += QT @ ones
+        p_sum = G2[:, h]
+        G2 = G2[:, :h]
 
-        W1d = W1.astype(np.float64, copy=False)
-        W2d = W2.astype(np.float64, copy=False)
         lam = self.lambda_
-        recon = 0.5 * sq / m
-        decay = 0.5 * lam * (float(np.vdot(W1d, W1d)) + float(np.vdot(W2d, W2d)))
+        recon = 0.5 * (1.0 if linear else ad * ad) * sq / m
+        decay = 0.5 * lam * (float(np.vdot(W1, W1)) + float(np.vdot(W2, W2)))
         sparsity = self.beta * float(kl.sum())
         cost = recon + decay + sparsity
-        gW1 /= m
-        gW1 += lam * W1d
-        gW2 /= m
-        gW2 += lam * W2d
-        gb1 /= m
-        gb2 /= m
+        # gW2 = delta3^T a2 / m with a2 = alpha_h t2 + shift_h ; gb2 = sum delta3 / m
+        _, _, sh = _TANH_FORM[self.activation]
+        gb2 = (c3 / m) * p_sum
+        gW2 = (c3 * ah / m) * G2
+        gW2 += np.outer(gb2, np.full(h, sh)) if sh else 0.0
+        gW2 += lam * W2
+        # delta2 = -alpha_h gamma_h R ; gW1 = delta2^T x / m with x = alpha_d x~ + shift_d
+        k2 = -ah * gh / m
+        gb1 = k2 * r_sum
+        gW1 = (k2 * ad) * G1
+        if sd:
+            gW1 += np.outer(gb1, np.full(n, sd))
+        gW1 += lam * W1
 
         grad = np.empty(self.n_params)
-        gv = unpack(grad, self.visible_size, self.hidden_size, self.order)
+        gv = unpack(grad, n, h, self.order)
         for dst, src in zip(gv, (gW1, gb1, gW2, gb2)):
             dst[...] = src
         self.rho_hat = rho_hat
