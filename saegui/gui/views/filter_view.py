@@ -48,17 +48,42 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.image_item)
         self.setMinimumSize(160, 160)
+        self.placeholder = QLabel(self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: #b8bcc4; font-size: 13px; background: transparent;")
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.placeholder.hide()
+
+    def set_placeholder(self, text: str | None):
+        """A hint shown over the empty canvas (hidden once an image is shown)."""
+        self.placeholder.setText(text or "")
+        self.placeholder.setVisible(bool(text) and self.image_item.image is None)
+        self._place_placeholder()
+
+    def _place_placeholder(self):
+        if getattr(self, "placeholder", None) is None:  # pyqtgraph resizes during construction
+            return
+        r = self.rect().adjusted(20, 20, -20, -20)
+        self.placeholder.setGeometry(r)
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._place_placeholder()
 
     def show_image(self, img, levels=(-1.0, 1.0), fit=False):
         img = np.ascontiguousarray(img, dtype=np.float32)
         first = self.image_item.image is None
         shape_changed = not first and self.image_item.image.shape != img.shape
         self.image_item.setImage(img, autoLevels=False, levels=levels)
+        self.placeholder.hide()
         if fit or first or shape_changed:
             self.view.autoRange(padding=0.02)
 
     def clear_image(self):
         self.image_item.clear()
+        self.image_item.image = None
+        self.placeholder.setVisible(bool(self.placeholder.text()))
 
 
 class FilterView(QWidget):
@@ -116,6 +141,8 @@ class FilterView(QWidget):
         self.highlight.setZValue(10)
         self.highlight.hide()
         self.canvas.view.addItem(self.highlight)
+        self.canvas.set_placeholder("Press <b>Train</b> (Ctrl+Return) and watch each hidden unit's filter form here."
+                                    "<br><br>Click a tile to inspect that unit.")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

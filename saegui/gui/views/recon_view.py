@@ -15,6 +15,7 @@ class ReconView(QWidget):
         self.title = QLabel("<b>Reconstructions</b> — input | reconstruction")
         self.title.setContentsMargins(4, 2, 4, 2)
         self.canvas = ImageCanvas(self)
+        self.canvas.set_placeholder("After training: some patches beside the network's reconstructions h(x).")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)

@@ -57,6 +57,7 @@ class SparsityView(QWidget):
         lay.setSpacing(0)
         lay.addLayout(head)
         lay.addWidget(self.plot, 1)
+        self.plot.getPlotItem().setRange(xRange=(-0.8, 24.8), yRange=(0, 0.02), padding=0)
         self.rho_hat = np.empty(0)
         self.dead = 0
         self.mean_active = 0.0
