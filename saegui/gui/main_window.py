@@ -7,7 +7,7 @@ session_actions for the parts.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .data_actions import DataMixin, infer_tile_shape
@@ -32,7 +32,11 @@ def default_qsettings() -> QSettings:
 
 
 class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
-    def __init__(self, dialogs=None, qsettings: QSettings | None = None, restore: bool = True,
+    """``restore``: read the remembered geometry and settings at start and write them on close. By default
+    only inside the saegui application itself (``run_app``), so that windows built by tests or scripts all
+    start from the exercise defaults and leave the user's settings alone."""
+
+    def __init__(self, dialogs=None, qsettings: QSettings | None = None, restore: bool | None = None,
                  initial_source: str | None = "builtin:natural"):
         super().__init__()
         self.setObjectName("mainWindow")
@@ -60,7 +64,10 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         self.statusBar().showMessage("Ready")
 
         self.resize(1280, 800)
-        if restore:
+        if restore is None:
+            restore = QCoreApplication.applicationName() == "saegui"
+        self.persist = bool(restore)
+        if self.persist:
             self._restore_state()
         self._pending_source = initial_source if self.images is None else None
         if self._pending_source:
@@ -245,7 +252,8 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
                 return
         self._closing = True
         self.shutdown()
-        self.save_state()
+        if self.persist:
+            self.save_state()
         if self.inspector is not None:
             self.inspector.close()
         ev.accept()

@@ -37,17 +37,21 @@ def test_ctrl_return_trains_and_escape_stops(qtbot, window):
 
 def test_settings_are_remembered(qtbot, dialogs):
     from saegui.gui.main_window import MainWindow
-    w = MainWindow(dialogs=dialogs, initial_source=None)
+    w = MainWindow(dialogs=dialogs, initial_source=None, restore=True)
     qtbot.addWidget(w)
     w.model_panel.set_settings(ModelSettings(hidden_size=49, lambda_=1e-4, sparsity=0.05))
     w.resize(1000, 700)
     w.close()
-    w2 = MainWindow(dialogs=dialogs, initial_source=None)
+    w2 = MainWindow(dialogs=dialogs, initial_source=None, restore=True)
     qtbot.addWidget(w2)
     assert w2.model_panel.settings() == ModelSettings(hidden_size=49, lambda_=1e-4, sparsity=0.05)
     assert w2.qsettings.value("window/geometry") is not None  # (offscreen screens are too small to compare)
     w2.model_panel.set_settings(ModelSettings())
     w2.close()
+    w3 = MainWindow(dialogs=dialogs, initial_source=None)  # not the saegui application: defaults, nothing saved
+    qtbot.addWidget(w3)
+    assert not w3.persist and w3.model_panel.settings() == ModelSettings()
+    w3.close()
 
 
 def test_screenshot_script(tmp_path):
