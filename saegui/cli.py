@@ -6,6 +6,7 @@ option and exits with code 2.  Ctrl+C during training stops it and keeps (and sa
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -230,3 +231,9 @@ def main(argv=None):
         print("saegui: error: not enough memory; use fewer patches or a smaller model",
               file=sys.stderr)
         return 2
+    except Exception as exc:   # a bug, not bad input: still one line (SAEGUI_DEBUG=1: traceback)
+        if os.environ.get("SAEGUI_DEBUG"):
+            raise
+        print(f"saegui: error: unexpected {type(exc).__name__}: {exc} (a bug in saegui; "
+              "SAEGUI_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1

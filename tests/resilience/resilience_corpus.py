@@ -249,6 +249,9 @@ def bad_inputs():
         add(f"corrupt/{kind}", name, _corrupt(kind, data))
         if kind in HUGE:
             add(f"huge/{kind}", name, HUGE[kind]())
+    # A gzip header followed by a broken deflate stream (zlib.error, not OSError, from gzip).
+    gz = valid_bytes("idx.gz")
+    add("corrupt-deflate/idx.gz", FILE_NAMES["idx.gz"], gz[:10] + bytes([gz[10] ^ 0xFF]) + gz[11:])
     # Wrong extensions: content that is not what the name says (and cannot load as either).
     add("wrongext/text.png", "notes.png", b"these are my notes, not a picture\n" * 20)
     add("wrongext/png.mat", "img.mat", valid_bytes("png"))

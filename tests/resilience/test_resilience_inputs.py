@@ -56,6 +56,7 @@ def test_corpus_through_cli_in_process(corpus, case_id, capsys):
 # A representative subset as real processes: the whole program, one line, exit code 2.  Run in
 # parallel; LC_ALL=C checks that non-ASCII paths print without UnicodeEncodeError.
 SUBPROCESS_IDS = ["zero/png", "truncated-half/jpg", "corrupt/tif", "huge/png", "huge/idx.gz",
+                  "corrupt-deflate/idx.gz",
                   "truncated-half/mat", "corrupt/npz", "nan/npy", "mat-struct/only-struct",
                   "wrongext/text.png", "unicode-path/png"]
 
@@ -261,3 +262,21 @@ def test_missing_and_folder_specs(tmp_path, capsys):
         assert main(["train", "--data", spec, "--png", "", "--quiet"]) == 2, spec
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("saegui: error: "), (spec, err)
+
+
+def test_cli_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
+    """A bug (not bad input) below the command line: one line, exit code 1, no traceback --
+    SAEGUI_DEBUG=1 re-raises for developers."""
+    import saegui.pipeline
+
+    def broken(*a, **k):
+        raise RuntimeError("something nobody expected")
+
+    monkeypatch.setattr(saegui.pipeline, "prepare", broken)
+    monkeypatch.delenv("SAEGUI_DEBUG", raising=False)
+    assert main(["train", "--png", "", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "RuntimeError: something nobody expected" in err, err
+    monkeypatch.setenv("SAEGUI_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["train", "--png", "", "--quiet"])
