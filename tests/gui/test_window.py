@@ -292,3 +292,29 @@ def test_colour_zca_filters_in_pixel_space(qtbot, window, dialogs):
     fv.set_normalization("tile")
     assert fv.image().shape == img.shape
     assert not dialogs.messages
+
+
+def test_mnist_idx_file_with_the_mnist_preset(qtbot, window, dialogs, tmp_path):
+    import struct
+    rng = np.random.default_rng(3)
+    n = 10000  # as many as MNIST's test set: the preset samples 10000 whole digits
+    digits = np.zeros((n, 28, 28), np.uint8)
+    rows, cols = rng.integers(4, 24, n), rng.integers(4, 24, n)
+    digits[np.arange(n), rows, 4:24] = 255  # a stroke across and one down per "digit"
+    digits[np.arange(n), 4:24, cols] = 200
+    path = tmp_path / "t10k-images-idx3-ubyte"
+    path.write_bytes(struct.pack(">IIII", 0x803, n, 28, 28) + digits.tobytes())
+    w = window
+    assert w.load_source(str(path)), dialogs.messages
+    i = w.model_panel.preset_combo.findData("mnist")
+    w.model_panel.preset_combo.setCurrentIndex(i)
+    w.model_panel.preset_combo.activated.emit(i)
+    assert w.data_settings.source == str(path), dialogs.messages  # the preset keeps the loaded digits
+    assert w.data_settings.patch_size == 28, dialogs.messages
+    w.data_panel.num_patches_spin.setValue(200)
+    w.model_panel.hidden_spin.setValue(16)
+    w.training_panel.max_iter_spin.setValue(5)
+    assert w.ensure_data() and w.X.shape == (200, 784)
+    train(qtbot, w)
+    assert w.filter_view.image().shape == (4 * 29 + 1, 4 * 29 + 1)
+    assert not dialogs.messages
