@@ -16,11 +16,15 @@ LIVE_ROWS = 2000        # examples used for the live rho_hat
 
 
 def hidden_activations(activation, X, W1, b1):
-    """Hidden activations in (0, 1) (tanh mapped by (a+1)/2, as the core's rho_hat)."""
-    from saegui.core.model import activate
+    """Hidden activations in (0, 1) from any (W1, b1), also a live snapshot that is no model yet.
+
+    sigmoid(z); for tanh the core's mapping (tanh(z)+1)/2, which equals sigmoid(2z).
+    """
+    from scipy.special import expit
     z = np.asarray(X, np.float64) @ np.asarray(W1, np.float64).T + np.asarray(b1, np.float64)
-    a = activate(activation, z, out=z)
-    return (a + 1.0) / 2.0 if activation == "tanh" else a
+    if activation == "tanh":
+        z *= 2.0
+    return expit(z, out=z)
 
 
 class TrainMixin:

@@ -133,3 +133,16 @@ def test_object_and_accessible_names(qtbot):
         assert found is not None, name
         assert found.accessibleName(), name
     w.close()
+
+
+def test_hidden_activations_match_the_core():
+    import numpy as np
+
+    from saegui.core import SparseAutoencoder
+    from saegui.gui.train_actions import hidden_activations
+    rng = np.random.default_rng(0)
+    X = rng.random((50, 16))
+    for act in ("sigmoid", "tanh"):
+        m = SparseAutoencoder(hidden_size=5, activation=act, max_iter=2, random_state=0).fit(X)
+        A = hidden_activations(act, X, m.W1, m.b1)
+        np.testing.assert_allclose(A.mean(0), m.rho_hat(X), rtol=1e-10)
