@@ -63,7 +63,8 @@ class DataMixin:
                 self.data_panel.color_check.setChecked(self.data_settings.color)
                 self.data_panel.color_check.blockSignals(False)
             if not quiet:
-                self.dialogs.message("error", "Could not load data", _clean(e))
+                text = _clean(e)
+                self.dialogs.message("error", "Could not load data", text if spec in text else f"{spec}: {text}")
             self.statusBar().showMessage(f"Could not load {spec}", 8000)
             return False
         old = (self.images, self.X_raw, self.X, self.preprocessor, self.data_settings)

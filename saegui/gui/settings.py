@@ -47,7 +47,7 @@ class DataSettings:
 
     def __post_init__(self):
         _check(isinstance(self.source, str) and self.source.strip() != "", "source", "must be a non-empty text")
-        _check(isinstance(self.patch_size, int) and 2 <= self.patch_size <= 64, "patch_size", "must be an integer in 2..64")
+        _check(isinstance(self.patch_size, int) and 2 <= self.patch_size <= 128, "patch_size", "must be an integer in 2..128")
         _check(isinstance(self.num_patches, int) and 10 <= self.num_patches <= 1_000_000,
                "num_patches", "must be an integer in 10..1000000")
         _check(self.preprocessing in PREPROCESSINGS, "preprocessing", f"must be one of {', '.join(PREPROCESSINGS)}")

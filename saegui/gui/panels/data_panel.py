@@ -50,7 +50,7 @@ class DataPanel(QWidget):
         form.addRow("Source", self.source_combo)
         form.addRow("", _wrap(buttons))
 
-        self.patch_size_spin = named(int_spin(2, 64, 8), "patchSizeSpin", "Patch size",
+        self.patch_size_spin = named(int_spin(2, 128, 8), "patchSizeSpin", "Patch size",
                                      "Side p of the square patches (p×p pixels; ×3 for colour). "
                                      "The exercise uses 8 (64 inputs); MNIST uses 28.")
         self.patch_size_spin.setSuffix(" px")
