@@ -9,14 +9,14 @@ from .loaders import load_images, load_source
 from .patches import grid_patches, sample_images_exercise, sample_patches
 from .preprocess import make_preprocessor, preprocessor_from_state
 from .presets import DEFAULT_PRESET, PRESETS, get_preset
-from .synthetic import bars_images, bars_score, bars_templates, natural_images
+from .synthetic import bars_images, bars_score, bars_templates, leaves_images, natural_images
 
-BUILTINS = {"natural": natural_images, "bars": bars_images}
+BUILTINS = {"natural": natural_images, "leaves": leaves_images, "bars": bars_images}
 
 __all__ = [
     "DataError", "DataWarning", "ImageSet", "load_images", "load_source",
     "sample_patches", "grid_patches", "sample_images_exercise",
     "make_preprocessor", "preprocessor_from_state",
-    "natural_images", "bars_images", "bars_templates", "bars_score", "BUILTINS",
+    "natural_images", "leaves_images", "bars_images", "bars_templates", "bars_score", "BUILTINS",
     "PRESETS", "DEFAULT_PRESET", "get_preset",
 ]

@@ -17,7 +17,7 @@ from .memory import check_memory
 
 __all__ = ["load_images", "load_source", "split_spec", "BUILTIN_NAMES"]
 
-BUILTIN_NAMES = ("natural", "bars")
+BUILTIN_NAMES = ("natural", "leaves", "bars")
 
 
 def _check_readable(path: Path) -> int:
@@ -130,12 +130,14 @@ def load_images(path, *, color: bool = False, recursive: bool = False, variable:
 
 
 def load_source(spec, *, color: bool = False, seed: int = 0, recursive: bool = False) -> ImageSet:
-    """Load a path (see :func:`load_images`) or a built-in data set ``builtin:natural``/``builtin:bars``.
+    """Load a path (see :func:`load_images`) or a built-in data set: ``builtin:natural`` (whitened
+    dead-leaves images, like IMAGES.mat), ``builtin:leaves`` (the same images unwhitened, in [0, 1], for
+    pipelines that whiten themselves, e.g. ZCA) or ``builtin:bars`` (Foldiak's bars).
 
     Built-ins are generated deterministically from ``seed``.
     """
     if spec is None or (isinstance(spec, str) and not spec.strip()):
-        raise DataError("no data source given (a file, a folder, or builtin:natural / builtin:bars)")
+        raise DataError("no data source given (a file, a folder, or builtin:natural / builtin:leaves / builtin:bars)")
     text = os.fspath(spec)
     if text.startswith("builtin:"):
         name = text[len("builtin:"):].strip().lower()
@@ -146,5 +148,7 @@ def load_source(spec, *, color: bool = False, seed: int = 0, recursive: bool = F
 
         if name == "natural":
             return synthetic.natural_images(seed=seed, color=color)
+        if name == "leaves":
+            return synthetic.leaves_images(seed=seed, color=color)
         return synthetic.bars_images(seed=seed, color=color)
     return load_images(text, color=color, recursive=recursive)

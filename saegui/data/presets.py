@@ -12,7 +12,8 @@ epsilon, for callers that keep it as a separate setting). ``data`` is a source f
 - ``mnist``: whole 28x28 digits, 196 hidden, lambda 3e-3, beta 3, rho 0.1, pixels in [0, 1] as they are;
 - ``bars``: Foldiak's bars (8x8), 24 hidden (more than the 16 bars), rho 0.1 (about 2 of 16 bars are on);
 - ``color``: the linear-decoder exercise's colour features (8x8x3, 400 hidden, linear decoder, ZCA
-  with epsilon 0.1, lambda 3e-3, beta 5, rho 0.035), here on colour ``builtin:natural`` images.
+  with epsilon 0.1, lambda 3e-3, beta 5, rho 0.035), here on colour ``builtin:leaves`` images: raw
+  pixels in [0, 1] like the exercise's STL-10 patches (whitening twice gives pixel-sized features).
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ PRESETS = {
     ),
     "color": dict(
         description="Colour features with a linear decoder and ZCA whitening (the linear-decoder exercise)",
-        data="builtin:natural", color=True, patch_size=8, num_patches=20000,
+        data="builtin:leaves", color=True, patch_size=8, num_patches=20000,
         preprocessing="zca", preprocessing_kw={"epsilon": 0.1}, zca_epsilon=0.1,
         hidden_size=400, lambda_=3e-3, beta=5.0, sparsity=0.035,
         activation="sigmoid", decoder="linear", max_iter=400,

@@ -8,6 +8,8 @@ filter f * exp(-(f/f0)^4) with f0 = 0.4 cycles/pixel in the frequency domain, th
 to variance 0.1. The result looks (and trains) like ``IMAGES.mat``: values roughly -2 to 3, localised
 oriented edges. Deterministic for a seed; 10 images of 512x512 take well under 2 s.
 
+``leaves_images`` (``builtin:leaves``): the same dead-leaves images unwhitened, in [0, 1].
+
 ``bars_images``: Foldiak's bars problem. Each p x p image is the union (OR) of horizontal and vertical
 bars, each of the 2p bars present independently with probability ``prob`` (default 1/p). The ground
 truth is known, so :func:`bars_score` counts how many bars some learned filter matches.
@@ -19,7 +21,7 @@ import numpy as np
 from .errors import DataError
 from .imageset import ImageSet
 
-__all__ = ["natural_images", "bars_images", "bars_templates", "bars_score", "dead_leaves", "whiten"]
+__all__ = ["natural_images", "leaves_images", "bars_images", "bars_templates", "bars_score", "dead_leaves", "whiten"]
 
 
 def dead_leaves(rng: np.random.Generator, size: int, *, color: bool = False, r_min: float = 2.0,
@@ -98,6 +100,15 @@ def natural_images(seed: int = 0, n_images: int = 10, size: int = 512, *, color:
         images.append(np.ascontiguousarray(img))
     names = [f"natural[{i}]" for i in range(len(images))]
     return ImageSet(images=images, names=names, source="builtin:natural", color=color)
+
+
+def leaves_images(seed: int = 0, n_images: int = 10, size: int = 512, *, color: bool = False) -> ImageSet:
+    """``builtin:leaves``: the dead-leaves images of ``builtin:natural`` before whitening, values in [0, 1]
+    (raw pixels, as the colour exercise's patches, which are ZCA-whitened afterwards)."""
+    s = natural_images(seed, n_images, size, color=color, whitened=False)
+    s.source = "builtin:leaves"
+    s.names = [f"leaves[{i}]" for i in range(len(s.images))]
+    return s
 
 
 def bars_templates(p: int = 8) -> np.ndarray:

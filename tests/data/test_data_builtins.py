@@ -40,6 +40,14 @@ def test_natural_is_whitened():
     assert 0.1 < band_power(white, 0.02, 0.04) / band_power(white, 0.16, 0.32) < 3
 
 
+def test_leaves_are_the_unwhitened_images():
+    s = load_source("builtin:leaves", seed=2)
+    assert s.source == "builtin:leaves" and len(s) == 10
+    lo, hi = s.value_range()
+    assert 0 <= lo and hi <= 1
+    np.testing.assert_array_equal(s.images[0], natural_images(seed=2, n_images=1, whitened=False).images[0])
+
+
 def test_natural_colour():
     s = natural_images(seed=0, n_images=1, size=256, color=True)
     assert s.color and s.images[0].shape == (256, 256, 3)
