@@ -182,8 +182,12 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
             self.sparsity_view.summary.setText("<b>Sparsity</b> — the model expects "
                                                f"{m.W1.shape[1]} inputs, the data has {X.shape[1]}")
             return
-        Xs = X[:STATS_ROWS]
-        A = hidden_activations(m.activation, Xs, m.W1, m.b1)
+        Xs = X[:stats_rows(m.W1.shape[0])]
+        try:
+            A = hidden_activations(m.activation, Xs, m.W1, m.b1)
+        except MemoryError:
+            self.statusBar().showMessage("Not enough memory for the activation statistics", 8000)
+            return
         self._activations = (A, id(m))
         rho, dead, active = activation_stats(A)
         self.sparsity_view.set_values(rho, m.sparsity, dead, active)
@@ -210,7 +214,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         if rows is None and self._activations is not None and self._activations[1] == id(self.model):
             A = self._activations[0]
         else:
-            A = hidden_activations(act, X[:rows or STATS_ROWS], W1, b1)
+            A = hidden_activations(act, X[:rows or stats_rows(W1.shape[0])], W1, b1)
         patches = X_raw if X_raw is not None and len(X_raw) == len(X) else X
         if self.inspector is None:
             self.inspector = UnitInspector(self)
@@ -277,6 +281,11 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         if low.endswith(".npz") and _looks_like_model(path):
             return self.open_model(path)
         return self.load_source(path)
+
+
+def stats_rows(hidden: int) -> int:
+    """Patches used for the activation statistics: up to 10000, at most ~5 million activations."""
+    return int(min(STATS_ROWS, max(500, 5_000_000 // max(hidden, 1))))
 
 
 def preprocessor_of(model):

@@ -56,8 +56,8 @@ class TrainMixin:
             return False
         try:
             model = self.build_model()
-        except ValueError as e:
-            self.dialogs.message("error", "Invalid settings", str(e))
+        except (ValueError, MemoryError) as e:
+            self.dialogs.message("error", "Invalid settings", str(e) or "not enough memory for this model")
             return False
         tile = tile_shape_for(self.data_settings, self.X.shape[1])
         model.input_shape = tile
@@ -186,8 +186,8 @@ class TrainMixin:
             return False
         try:
             model = self.build_model()
-        except ValueError as e:
-            self.dialogs.message("error", "Invalid settings", str(e))
+        except (ValueError, MemoryError) as e:
+            self.dialogs.message("error", "Invalid settings", str(e) or "not enough memory for this model")
             return False
         w = GradCheckWorker(model, self.X, mode="fast")
         w.progressed.connect(self._on_grad_progress)
