@@ -62,7 +62,9 @@ class UnitInspector(QWidget):
         self.rho_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#c0392b", width=2), label="mean",
                                         labelOpts={"position": 0.9, "color": "#c0392b"})
         self.threshold_line = pg.InfiniteLine(pos=ACTIVE_THRESHOLD, angle=90,
-                                              pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))
+                                              pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine), label="active →",
+                                              labelOpts={"position": 0.9, "color": "#666",
+                                                         "anchors": [(0, 0.5), (0, 0.5)]})
         hp.addItem(self.rho_line)
         hp.addItem(self.threshold_line)
 

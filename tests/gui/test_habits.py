@@ -77,3 +77,31 @@ def test_run_app_starts_and_quits(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_file_menu_dialog_paths(qtbot, window, dialogs, tmp_path):
+    """The *_dialog variants take their answers from the injected dialogs (no modal dialog in tests)."""
+    w = window
+    w.training_panel.max_iter_spin.setValue(5)
+    w.start_training()
+    qtbot.waitUntil(lambda: w.worker is None, timeout=20000)
+    dialogs.files += [str(tmp_path / "model"), str(tmp_path / "filters"), str(tmp_path / "cost.csv"),
+                      str(tmp_path / "s.json")]
+    dialogs.ints.append(3)
+    assert w.save_model_dialog() and (tmp_path / "model.npz").exists()
+    assert w.export_filters_dialog() and (tmp_path / "filters.png").exists()
+    assert w.export_history_dialog() and (tmp_path / "cost.csv").exists()
+    assert w.save_session_dialog() and (tmp_path / "s.json").exists()
+    assert not w.save_session_dialog()  # cancelled: empty answer
+    # a dropped model file opens as a model
+    w.model = None
+    w.open_path(str(tmp_path / "model.npz"))
+    assert w.model is not None and w.model_saved
+    assert [k for k, _ in w.recent()][:2] == ["model", "session"]
+    assert not dialogs.messages
+
+
+def test_menu_export_without_model_says_so(qtbot, window, dialogs):
+    assert not window.export_filters_dialog()
+    assert not window.save_model_dialog()
+    assert [k for k, *_ in dialogs.messages] == ["information", "information"]
