@@ -112,6 +112,8 @@ def _settings(args):
         typed = getattr(args, key, None)
         if typed is not None:
             values[key] = typed
+    if not values["data"]:
+        raise ValueError(f"the {args.preset} preset needs your data: add --data PATH")
     return values
 
 
