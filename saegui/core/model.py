@@ -190,16 +190,17 @@ class Objective:
             self.X = X
             self._Xc = None
         # Hidden activations (tanh form) of every row, or of one chunk when streaming, stored
-        # transposed (hidden units as rows) with a last row of ones: the output bias then rides
-        # in the decoder's product and its gradient in the W2 gradient's product.
-        self._T2 = np.empty((h + 1, c), self.dtype)
-        self._T2[h] = 1.0
-        # Per-block buffers for the output layer.
+        # block by block, each block transposed (hidden units as rows, contiguous) with a last
+        # row of ones: the output bias then rides in the decoder's product and its gradient in
+        # the W2 gradient's product.
         s = self.block_size
+        self._T2 = np.empty((-(-c // s), h + 1, s), self.dtype)
+        self._T2[:, h, :] = 1.0
+        # Per-block buffers for the output layer.
         self._T3 = np.empty((s, n), self.dtype)
         self._E = np.empty((s, n), self.dtype)
         self._QT = np.empty((h, s), self.dtype)
-        self._ones = np.ones(max(s, min(c, 65536)), self.dtype)
+        self._ones = np.ones(s, self.dtype)
         self._W2aug = np.empty((n, h + 1), self.dtype)
         self._gW1_b = np.empty((h, n), self.dtype)
         self._gW2_b = np.empty((n, h + 1), self.dtype)
@@ -250,20 +251,17 @@ class Objective:
         return W1f, b1f, W2f, b2f
 
     def _hidden_t(self, X, W1f, b1f):
-        """t2 = tanh(gamma_h z2) of the rows of x~ ``X``, transposed into ``_T2[:h, :len(X)]``."""
-        out = self._T2[:self.hidden_size, :len(X)]
-        np.matmul(W1f, X.T, out=out)
-        out += b1f[:, None]
-        np.tanh(out, out=out)
-        return out
-
-    def _t_sum(self, T2):
-        """Row sums of ``T2`` (hidden, rows) in float64, as matrix-vector products."""
-        total = np.zeros(T2.shape[0])
-        step = len(self._ones)
-        for start in range(0, T2.shape[1], step):
-            block = T2[:, start:start + step]
-            total += block @ self._ones[:block.shape[1]]
+        """t2 = tanh(gamma_h z2) of the rows of x~ ``X`` into the blocks of ``_T2``; returns the
+        sums over the rows (float64), for rho_hat."""
+        h, s = self.hidden_size, self.block_size
+        total = np.zeros(h)
+        for i, b in enumerate(range(0, len(X), s)):
+            Xb = X[b:b + s]
+            out = self._T2[i, :h, :len(Xb)]
+            np.matmul(W1f, Xb.T, out=out)
+            out += b1f[:, None]
+            np.tanh(out, out=out)
+            total += out @ self._ones[:len(Xb)]
         return total
 
     def _rho_from_t(self, t_sum):
@@ -277,7 +275,7 @@ class Objective:
         W1f, b1f, _, _ = self._folded(*self._params(theta))
         t_sum = np.zeros(self.hidden_size)
         for _, X in self._chunks():
-            t_sum += self._t_sum(self._hidden_t(X, W1f, b1f))
+            t_sum += self._hidden_t(X, W1f, b1f)
         return self._rho_from_t(t_sum)
 
     def __call__(self, theta):
@@ -296,7 +294,7 @@ class Objective:
         if self.streaming:
             rho_hat = self.hidden_mean(theta)
         else:
-            rho_hat = self._rho_from_t(self._t_sum(self._hidden_t(self._Xt, W1f, b1f)))
+            rho_hat = self._rho_from_t(self._hidden_t(self._Xt, W1f, b1f))
         kl, dkl = kl_terms(self.sparsity, rho_hat)
         sparse_grad = (self.beta * dkl * (0.5 if self.activation == "tanh" else 1.0)).astype(self.dtype)
         sparse_grad = sparse_grad[:, None]
@@ -314,10 +312,10 @@ class Objective:
         for _, X in self._chunks():
             if self.streaming:
                 self._hidden_t(X, W1f, b1f)
-            for b in range(0, len(X), s):
+            for i, b in enumerate(range(0, len(X), s)):
                 Xb = X[b:b + s]
                 k = len(Xb)
-                Tb = self._T2[:, b:b + k]                      # [t2; 1] of the block, (h+1, k)
+                Tb = self._T2[i, :, :k]                        # [t2; 1] of the block, (h+1, k)
                 T3, E, QT, ones = self._T3[:k], self._E[:k], self._QT[:, :k], self._ones[:k]
                 np.matmul(Tb.T, W2aug.T, out=T3)               # gamma_d z3, bias included
                 if linear:
