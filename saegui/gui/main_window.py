@@ -71,7 +71,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
             self._restore_state()
         self._pending_source = initial_source if self.images is None else None
         if self._pending_source:
-            QTimer.singleShot(0, self._initial_load)
+            QTimer.singleShot(0, self, self._initial_load)  # context: dropped if the window is deleted
 
     # -- layout -----------------------------------------------------------------------------------
     def _build_layout(self):
@@ -131,6 +131,8 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
 
     # -- data hooks -------------------------------------------------------------------------------
     def _initial_load(self):
+        if self._closing:
+            return
         spec, self._pending_source = self._pending_source, None
         if spec and self.images is None:
             if not self.load_source(spec, quiet=spec != "builtin:natural") and spec != "builtin:natural":
@@ -255,7 +257,9 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
                 ev.ignore()
                 return
         self._closing = True
+        self._pending_source = None
         self.shutdown()
+        self.cost_view.plot.detach_legend()
         if self.persist:
             self.save_state()
         if self.inspector is not None:
@@ -271,7 +275,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
         if paths:
             ev.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.open_path(paths[0]))
+            QTimer.singleShot(0, self, lambda: self.open_path(paths[0]))
 
     def open_path(self, path: str):
         """Open whatever ``path`` is: a saved model (.npz written by saegui), a session, or data."""

@@ -55,6 +55,12 @@ class CostPlot(pg.PlotWidget):
     def clear_history(self):
         self.set_history({})
 
+    def detach_legend(self):
+        """Take the legend out of the scene: its anchor to the view box would otherwise fire on a deleted
+        view box when the window is destroyed while the process goes on (tests, embedding)."""
+        if self.legend is not None and self.legend.scene() is not None:
+            self.legend.scene().removeItem(self.legend)
+
     def curve_data(self, key="cost"):
         return self._data[key]
 
