@@ -67,13 +67,19 @@ def test_live_views_update_during_training(qtbot, window):
             gaps.append(now - last[0])
         last[0] = now
 
+    draws = []
+    real = w.filter_view.set_filters
+    w.filter_view.set_filters = lambda *a, **k: (draws.append(time.monotonic()), real(*a, **k))
     t = QTimer(interval=10)
     t.timeout.connect(tick)
     t.start()
     qtbot.wait(1000)
     t.stop()
+    assert 3 <= len(draws) <= 21, f"{len(draws)} filter redraws in 1 s"  # pulled at most ~15 times a second
+    t0 = time.monotonic()
     click(qtbot, w.training_panel.stop_button)
     qtbot.waitUntil(lambda: w.worker is None, timeout=5000)
+    assert time.monotonic() - t0 < 0.5
     # The window's own work never blocks the loop for long; the max is loose because other processes on a
     # loaded 2-core machine can delay any thread (benchmark: max ~80 ms on an idle machine).
     gaps.sort()
