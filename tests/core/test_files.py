@@ -33,6 +33,19 @@ def test_save_load_round_trip_is_exact(trained, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".saegui-")]
 
 
+def test_saved_files_get_the_usual_permissions_not_private_ones(trained, tmp_path):
+    import os
+    import stat
+    umask = os.umask(0o022)
+    try:
+        trained.save(tmp_path / "m.npz")
+        write_png(tmp_path / "f.png", np.zeros((2, 2)))
+    finally:
+        os.umask(umask)
+    for name in ("m.npz", "f.png"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+
+
 def test_failed_save_leaves_the_previous_file_intact(trained, tmp_path, monkeypatch):
     path = tmp_path / "m.npz"
     trained.save(path)
