@@ -368,10 +368,9 @@ def test_window_closed_and_deleted_before_its_first_load(qtbot, dialogs):
     qtbot.wait(100)                       # pytest-qt fails the test on an exception in a slot
 
 
-@pytest.mark.xfail(reason="CONTRACT_REQUESTS 5: pyqtgraph's legend anchor fires on a deleted "
-                          "ViewBox when the window is destroyed after a run (not in run_app)",
-                   strict=False)
 def test_window_deleted_after_a_run(qtbot, dialogs, tiny_images):
+    """Destroying a window after a run prints nothing (was: pyqtgraph's legend anchor on a
+    deleted ViewBox)."""
     from saegui.gui.main_window import MainWindow
     from saegui.gui.settings import DataSettings, Session, TrainSettings
     w = MainWindow(dialogs=dialogs, restore=False, initial_source=None)
