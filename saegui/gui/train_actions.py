@@ -52,7 +52,8 @@ class TrainMixin:
         if self.worker is not None:
             return False
         if not self.ensure_data():
-            self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
+            if self.images is None:  # (a failed resample has already said why)
+                self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
             return False
         try:
             model = self.build_model()
@@ -182,7 +183,8 @@ class TrainMixin:
         if self.grad_worker is not None:
             return False
         if not self.ensure_data():
-            self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
+            if self.images is None:  # (a failed resample has already said why)
+                self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
             return False
         try:
             model = self.build_model()

@@ -324,3 +324,11 @@ def test_mnist_idx_file_with_the_mnist_preset(qtbot, window, dialogs, tmp_path):
     train(qtbot, w)
     assert w.filter_view.image().shape == (4 * 29 + 1, 4 * 29 + 1)
     assert not dialogs.messages
+
+
+def test_train_with_an_impossible_pending_change_says_it_once(qtbot, window, dialogs):
+    w = window
+    w.data_panel.patch_size_spin.setValue(100)  # larger than the 64x64 images; resample is pending
+    assert not w.start_training()
+    assert len(dialogs.messages) == 1 and dialogs.messages[0][0] == "error"
+    assert w.training_panel.start_button.isEnabled() and w.data_panel.settings().patch_size == 8

@@ -48,7 +48,7 @@ class TrainingPanel(QWidget):
                                   "startButton", "Train", "Train a new model on the current data (Ctrl+Return)")
         self.start_button.setDefault(True)
         self.pause_button = named(QPushButton(st.standardIcon(QStyle.StandardPixmap.SP_MediaPause), "Pause"),
-                                  "pauseButton", "Pause", "Pause or resume the training (Space)")
+                                  "pauseButton", "Pause", "Pause or resume the training (Ctrl+P)")
         self.stop_button = named(QPushButton(st.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop"),
                                  "stopButton", "Stop", "Stop the training and keep the model as it is (Esc)")
         self.start_button.setMinimumHeight(30)
