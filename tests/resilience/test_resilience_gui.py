@@ -433,3 +433,54 @@ def test_gradient_check_started_and_cancelled_repeatedly(qtbot, window):
         qtbot.waitUntil(lambda: w.grad_worker is None, timeout=5000)
     assert not live_threads()
     assert w.training_panel.grad_button.isEnabled()
+
+
+# -- damaged settings and session files ------------------------------------------------------------
+BAD_QSETTINGS = {
+    "geometry-text": {"window/geometry": "garbage"},
+    "geometry-bytes": {"window/geometry": b"\x01\x02garbage"},
+    "splitter-text": {"window/mainSplitter": "garbage"},
+    "splitter-number": {"window/centerSplitter": 5},
+    "session-deep": {"session": "[" * 100000},
+    "session-list": {"session": ["a", "b"]},
+    "session-bad-values": {"session": '{"data": {"patch_size": "x"}, "model": {"sparsity": NaN}}'},
+    "session-huge-hidden": {"session": '{"model": {"hidden_size": 1000000000}}'},
+    "recent-garbage": {"recentFiles": '[[1, 2], ["data"], {}]'},
+    "recent-deep": {"recentFiles": "[" * 100000},
+    "folders-list": {"folders/data": ["a", "b"]},
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_QSETTINGS))
+def test_window_starts_with_damaged_settings(qtbot, tmp_path, dialogs, case):
+    """A damaged or hand-edited saegui.ini never stops the window from starting."""
+    from PySide6.QtCore import QSettings
+
+    from saegui.gui.main_window import MainWindow
+    ini = str(tmp_path / "saegui.ini")
+    qs = QSettings(ini, QSettings.Format.IniFormat)
+    for k, v in BAD_QSETTINGS[case].items():
+        qs.setValue(k, v)
+    qs.sync()
+    w = MainWindow(dialogs=dialogs, qsettings=QSettings(ini, QSettings.Format.IniFormat),
+                   restore=True, initial_source=None)
+    qtbot.addWidget(w)
+    assert 0 < w.model_panel.settings().sparsity < 1 and w.model_panel.settings().hidden_size <= 10000
+    assert isinstance(w.recent(), list) and isinstance(w.last_folder("data"), str)
+    w.persist = False
+    w.close()
+
+
+@pytest.mark.parametrize("content", [b"[" * 100000, b'{"model": ' * 50000, b"\xff\xfe\x00garbage",
+                                     b'{"model": {"sparsity": 0}}', b'{"model": {"hidden_size": 1e9}}',
+                                     b'{"data": {"num_patches": -1}}', b"null", b""],
+                         ids=["deep-array", "deep-object", "not-utf8", "rho-0", "hidden-1e9",
+                              "patches-negative", "null", "empty"])
+def test_bad_session_files_give_a_message(qtbot, window, dialogs, tmp_path, content):
+    w = window
+    before = state(w)
+    path = tmp_path / "s.json"
+    path.write_bytes(content)
+    assert not w.load_session(str(path))
+    assert len(dialogs.messages) == 1 and str(path) in dialogs.messages[0][2]
+    assert_untouched(w, before)
