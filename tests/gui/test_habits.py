@@ -105,3 +105,14 @@ def test_menu_export_without_model_says_so(qtbot, window, dialogs):
     assert not window.export_filters_dialog()
     assert not window.save_model_dialog()
     assert [k for k, *_ in dialogs.messages] == ["information", "information"]
+
+
+def test_ctrl_return_from_a_spin_box(qtbot, window):
+    w = window
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=2000)
+    w.model_panel.lambda_spin.setFocus()
+    qtbot.keyClick(w.model_panel.lambda_spin, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert w.worker is not None or w.model is not None
+    qtbot.waitUntil(lambda: w.worker is None, timeout=20000)
+    assert w.model is not None and w.model_panel.lambda_spin.value() == 1e-4

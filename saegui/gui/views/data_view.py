@@ -37,6 +37,7 @@ class DataView(QWidget):
         self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
         self.thumbs.setMovement(QListView.Movement.Static)
         self.thumbs.setSpacing(2)
+        self.thumbs.setStyleSheet("QListWidget { background: #1e1f22; border: none; }")
         self.raw_canvas = ImageCanvas(self)
         self.raw_canvas.setAccessibleName("Sampled patches")
         self.pre_canvas = ImageCanvas(self)
