@@ -34,11 +34,14 @@ def atomic_write(path, write):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            # Name the file the user asked for, not our temporary (a full disk says which file).
+            raise OSError(exc.errno, exc.strerror or str(exc), path) from None
         raise
 
 

@@ -96,10 +96,11 @@ def test_os_level_failures(previous, trained, monkeypatch, where):
                 self.fh.close()
 
         monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: Full(real_fdopen(fd, mode, *a, **k)))
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as info:
         trained.save(path)
     monkeypatch.undo()
     _assert_intact(path, data)
+    assert str(path) in str(info.value), str(info.value)     # the user's file, not the temporary
 
 
 def test_keyboard_interrupt_mid_save(previous, trained, monkeypatch):

@@ -484,3 +484,69 @@ def test_bad_session_files_give_a_message(qtbot, window, dialogs, tmp_path, cont
     assert not w.load_session(str(path))
     assert len(dialogs.messages) == 1 and str(path) in dialogs.messages[0][2]
     assert_untouched(w, before)
+
+
+# -- files the window writes: a failure mid-write keeps the previous file ----------------------------
+def _failing_writes(monkeypatch, target):
+    """Make writes to ``target`` (through builtins.open or os.fdopen) fail after 10 bytes, as a full
+    disk would."""
+    import builtins
+    import errno
+
+    class Failing:
+        def __init__(self, fh):
+            self.fh, self.n = fh, 0
+
+        def write(self, data):
+            self.n += len(data)
+            if self.n > 10:
+                self.fh.write(data[:5])
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.fh.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def __iter__(self):
+            return iter(self.fh)
+
+    real_open, real_fdopen = builtins.open, os.fdopen
+    folder = os.path.dirname(str(target))
+
+    def fake_open(file, mode="r", *a, **k):
+        fh = real_open(file, mode, *a, **k)
+        if isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax") \
+                and os.path.dirname(os.path.abspath(file)) == folder:
+            return Failing(fh)
+        return fh
+
+    def fake_fdopen(fd, mode="r", *a, **k):
+        fh = real_fdopen(fd, mode, *a, **k)
+        return Failing(fh) if any(c in mode for c in "wax") else fh
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "fdopen", fake_fdopen)
+
+
+@pytest.mark.parametrize("what", ["session", "history", "model"])
+def test_window_writes_are_atomic(qtbot, window, dialogs, tmp_path, monkeypatch, what):
+    w = window
+    train(qtbot, w)
+    path = tmp_path / {"session": "s.json", "history": "cost.csv", "model": "m.npz"}[what]
+    save = {"session": w.save_session, "history": w.export_history, "model": w.save_model}[what]
+    assert save(str(path))
+    previous = path.read_bytes()
+    w.model_panel.hidden_spin.setValue(9)
+    train(qtbot, w)                        # something different to write
+    _failing_writes(monkeypatch, path)
+    assert not save(str(path))
+    monkeypatch.undo()
+    assert dialogs.messages and str(path) in dialogs.messages[-1][2]
+    assert path.read_bytes() == previous, "the previous file was damaged by a failed write"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
