@@ -82,6 +82,7 @@ class FileMixin:
             self.dialogs.message("error", "Could not save model", str(e))
             return False
         self.model_saved = True
+        self.update_model_label()
         self.add_recent("model", path)
         self.statusBar().showMessage(f"Saved {path}", 8000)
         return True

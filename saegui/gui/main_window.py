@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .data_actions import DataMixin, infer_tile_shape
 from .dialogs import QtDialogs
@@ -61,6 +61,9 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         self._wire()
         build_menus(self)
         self.setAcceptDrops(True)
+        self.model_label = QLabel("no model", objectName="modelStatus")
+        self.model_label.setContentsMargins(6, 0, 6, 0)
+        self.statusBar().addPermanentWidget(self.model_label)
         self.statusBar().showMessage("Ready")
 
         self.resize(1280, 800)
@@ -161,7 +164,17 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
             return tuple(shape)
         return infer_tile_shape(n)
 
+    def update_model_label(self):
+        m = self.model
+        if m is None:
+            self.model_label.setText("no model")
+            return
+        n, h = m.W1.shape[1], m.W1.shape[0]
+        state = "saved" if self.model_saved else "<span style='color:#b3261e'>not saved</span>"
+        self.model_label.setText(f"model {n}-{h}-{n} · {m.n_iter_} iterations · {state}")
+
     def show_model(self):
+        self.update_model_label()
         m = self.model
         if m is None:
             self.filter_view.clear()

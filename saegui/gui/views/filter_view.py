@@ -135,6 +135,7 @@ class FilterView(QWidget):
 
         self.canvas = ImageCanvas(self)
         self.canvas.view.clicked.connect(self._on_click)
+        self.canvas.scene().sigMouseMoved.connect(self._on_hover)
         self.canvas.setToolTip("Click a tile to inspect that unit; wheel to zoom, drag to pan, double-click to fit")
         self.highlight = pg.QtWidgets.QGraphicsRectItem()
         self.highlight.setPen(pg.mkPen("#ffb000", width=2, cosmetic=True))
@@ -223,6 +224,16 @@ class FilterView(QWidget):
     def _on_norm(self):
         self._rerender()
         self.normalizationChanged.emit(self.normalization)
+
+    def _on_hover(self, scene_pos):
+        if self._grid is None:
+            return
+        p = self.canvas.view.mapSceneToView(scene_pos)
+        i = self._grid.tile_at(p.x(), p.y())
+        tip = f"unit {i} — click to inspect" if i is not None else \
+            "Click a tile to inspect that unit; wheel to zoom, drag to pan, double-click to fit"
+        if self.canvas.toolTip() != tip:
+            self.canvas.setToolTip(tip)
 
     def _on_click(self, x, y):
         if self._grid is None:
