@@ -550,3 +550,27 @@ def test_window_writes_are_atomic(qtbot, window, dialogs, tmp_path, monkeypatch,
     assert dialogs.messages and str(path) in dialogs.messages[-1][2]
     assert path.read_bytes() == previous, "the previous file was damaged by a failed write"
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_model_of_another_input_size_is_shown_and_usable(qtbot, window, dialogs, tmp_path):
+    """A valid model trained on 6x6 colour patches (108 inputs) opened over 8x8 gray data (64):
+    every view copes, the inspector opens, exports work, and training starts a new model."""
+    from saegui.core import SparseAutoencoder
+    w = window
+    rng = np.random.default_rng(0)
+    other = SparseAutoencoder(hidden_size=7, max_iter=3, random_state=0).fit(rng.random((50, 108)))
+    other.input_shape = (6, 6, 3)
+    path = tmp_path / "colour.npz"
+    other.save(path)
+    assert w.open_model(str(path))
+    assert w.filter_view.image() is not None and w.filter_view.image().shape[-1] == 3
+    w.inspect_unit(0)
+    qtbot.wait(50)
+    assert w.export_filters(str(tmp_path / "f.png"), 2) and w.export_history(str(tmp_path / "h.csv"))
+    assert w.save_model(str(tmp_path / "again.npz"))
+    qtbot.mouseClick(w.training_panel.grad_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.grad_worker is None, timeout=30000)
+    assert "PASS" in w.training_panel.grad_result.text()
+    train(qtbot, w)
+    assert w.model.W1.shape == (25, 64)
+    assert not [m for m in dialogs.messages if m[0] == "error"], dialogs.messages

@@ -53,6 +53,14 @@ def test_corpus_through_cli_in_process(corpus, case_id, capsys):
     assert "Traceback" not in out + err
 
 
+@pytest.mark.parametrize("case_id", ["zero/npy", "corrupt/png", "huge/idx", "nan/mat"
+                                     if "nan/mat" in IDS else "inf/mat", "mat-text/only-text"])
+def test_corpus_through_cli_gradcheck(corpus, case_id, capsys):
+    assert main(["gradcheck", "--data", corpus[case_id].spec]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and corpus[case_id].path in err, err
+
+
 # A representative subset as real processes: the whole program, one line, exit code 2.  Run in
 # parallel; LC_ALL=C checks that non-ASCII paths print without UnicodeEncodeError.
 SUBPROCESS_IDS = ["zero/png", "truncated-half/jpg", "corrupt/tif", "huge/png", "huge/idx.gz",
