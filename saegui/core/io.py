@@ -171,6 +171,12 @@ def write_png(path, image, scale=1):
     scale = int(scale)
     if scale < 1:
         raise ValueError(f"scale must be a positive integer, got {scale}")
+    from ._memory import format_bytes, memory_budget
+    need = 3.0 * img.size * scale * scale       # the scaled image, its rows and the compressed copy
+    if need > memory_budget():
+        raise ValueError(f"{os.fspath(path)}: a {img.shape[1] * scale}x{img.shape[0] * scale} PNG "
+                         f"(scale {scale}) would need {format_bytes(need)} of memory, more than the "
+                         f"{format_bytes(memory_budget())} available; use a smaller scale")
     if scale > 1:
         img = np.repeat(np.repeat(img, scale, axis=0), scale, axis=1)
     h, w = img.shape[:2]

@@ -264,3 +264,22 @@ def test_round_trip_through_odd_paths(trained, tmp_path):
     trained.save(p)
     m = SparseAutoencoder.load(p)
     assert np.array_equal(m.W1, trained.W1) and m.input_shape == (4, 4)
+
+
+def test_png_scale_that_cannot_fit_is_refused_before_allocating(tmp_path, capsys):
+    from saegui.cli import main
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="smaller scale"):
+            core_io.write_png(tmp_path / "big.png", np.zeros((41, 41)), 100000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20 and not (tmp_path / "big.png").exists()
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "imgs.npy", rng.random((2, 16, 16)))
+    assert main(["train", "--data", str(tmp_path / "imgs.npy"), "--patch-size", "4",
+                 "--num-patches", "50", "--hidden-size", "4", "--max-iter", "1", "--quiet",
+                 "--png", str(tmp_path / "f.png"), "--png-scale", "1000000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "smaller scale" in err and "f.png" in err, err
