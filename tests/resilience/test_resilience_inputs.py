@@ -288,3 +288,29 @@ def test_cli_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
     monkeypatch.setenv("SAEGUI_DEBUG", "1")
     with pytest.raises(RuntimeError):
         main(["train", "--png", "", "--quiet"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_named_pipe_and_devices_do_not_hang(tmp_path):
+    """A FIFO (given directly, or lying in a folder of images) must not block the loader forever
+    waiting for a writer; devices are refused.  Run as processes with a timeout, so a hang fails
+    the test instead of the suite."""
+    folder = tmp_path / "with pipe"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe")
+    (folder / "a.png").write_bytes(rc.valid_bytes("png"))
+    code = ("import sys\nfrom saegui.data import DataError, load_source\n"
+            "try:\n    s = load_source(sys.argv[1]); print('LOADED', len(s.images), len(s.skipped))\n"
+            "except DataError as e:\n    print('DataError', e)\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    results = {}
+    for spec in (str(folder / "pipe"), str(folder), "/dev/zero", "/dev/urandom"):
+        try:
+            p = subprocess.run([PYTHON, "-c", code, spec], capture_output=True, text=True,
+                               timeout=30, env=env)
+            results[spec] = p.stdout.strip() or p.stderr.strip()
+        except subprocess.TimeoutExpired:
+            results[spec] = "HANG"
+    assert results[str(folder / "pipe")].startswith("DataError"), results
+    assert results[str(folder)].startswith("LOADED 1 1"), results   # the pipe skipped, listed
+    assert all(r.startswith("DataError") for k, r in results.items() if k.startswith("/dev")), results
