@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+from .atomic import atomic_save_qimage, atomic_write
 from .settings import Session
 from .views.imaging import to_qimage, upscale
 
@@ -110,7 +111,11 @@ class FileMixin:
         if not path.lower().endswith(".png"):
             path += ".png"
         qimg = to_qimage(upscale(img, scale), -1.0, 1.0)
-        if not qimg.save(path, "PNG"):
+        try:
+            ok = atomic_save_qimage(qimg, path)
+        except OSError:
+            ok = False
+        if not ok:
             self.dialogs.message("error", "Could not export filters", f"{path}: could not write the PNG file")
             return False
         self.statusBar().showMessage(f"Wrote {path}", 8000)
@@ -134,12 +139,14 @@ class FileMixin:
     def export_history(self, path) -> bool:
         h = self.current_history()
         keys = [k for k in ("iteration", "cost", "reconstruction", "weight_decay", "sparsity", "elapsed") if k in h]
+        def write(f):
+            wr = csv.writer(f)
+            wr.writerow(keys)
+            for row in zip(*(np.asarray(h[k]) for k in keys)):
+                wr.writerow([int(v) if k == "iteration" else repr(float(v)) for k, v in zip(keys, row)])
+
         try:
-            with open(path, "w", newline="") as f:
-                wr = csv.writer(f)
-                wr.writerow(keys)
-                for row in zip(*(np.asarray(h[k]) for k in keys)):
-                    wr.writerow([int(v) if k == "iteration" else repr(float(v)) for k, v in zip(keys, row)])
+            atomic_write(path, write)
         except OSError as e:
             self.dialogs.message("error", "Could not export cost history", f"{path}: {e.strerror or e}")
             return False
@@ -160,9 +167,8 @@ class FileMixin:
 
     def save_session(self, path) -> bool:
         try:
-            text = json.dumps(self.session().to_dict(), indent=2)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text + "\n")
+            text = json.dumps(self.session().to_dict(), indent=2) + "\n"
+            atomic_write(path, lambda f: f.write(text))
         except (OSError, ValueError) as e:
             self.dialogs.message("error", "Could not save session", f"{path}: {e}")
             return False
@@ -181,7 +187,10 @@ class FileMixin:
         try:
             with open(path, encoding="utf-8") as f:
                 session = Session.from_dict(json.load(f))
-        except (OSError, ValueError, UnicodeDecodeError) as e:
+        except RecursionError:
+            self.dialogs.message("error", "Could not load session", f"{path}: nested too deeply to be a session")
+            return False
+        except (OSError, ValueError, TypeError, UnicodeDecodeError) as e:
             self.dialogs.message("error", "Could not load session", f"{path}: {e}")
             return False
         self.apply_session(session)
@@ -191,9 +200,10 @@ class FileMixin:
     # -- recent files and folders -----------------------------------------------------------------
     def recent(self) -> list[tuple[str, str]]:
         try:
-            items = json.loads(self.qsettings.value("recentFiles", "[]") or "[]")
-            return [(k, p) for k, p in items if isinstance(k, str) and isinstance(p, str)]
-        except (ValueError, TypeError):
+            items = json.loads(str(self.qsettings.value("recentFiles", "[]") or "[]"))
+            return [(it[0], it[1]) for it in items
+                    if isinstance(it, list) and len(it) == 2 and all(isinstance(x, str) for x in it)]
+        except (ValueError, TypeError, RecursionError):
             return []
 
     def add_recent(self, kind: str, path: str):
@@ -211,7 +221,8 @@ class FileMixin:
             self.load_source(path)
 
     def last_folder(self, kind: str) -> str:
-        return str(self.qsettings.value(f"folders/{kind}", os.path.expanduser("~")) or "")
+        value = self.qsettings.value(f"folders/{kind}", None)
+        return value if isinstance(value, str) and value else os.path.expanduser("~")
 
     def remember_folder(self, kind: str, path: str, is_dir: bool = False):
         self.qsettings.setValue(f"folders/{kind}", path if is_dir else os.path.dirname(path))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 
+from PySide6.QtCore import QByteArray
+
 from .settings import DataSettings, Session, replace
 
 
@@ -52,17 +54,17 @@ class SessionMixin:
     def _restore_state(self):
         qs = self.qsettings
         geo = qs.value("window/geometry")
-        if geo is not None:
+        if isinstance(geo, (QByteArray, bytes)):  # a hand-edited ini may hold anything
             self.restoreGeometry(geo)
         for key, split in (("main", self.main_split), ("center", self.center)):
             st = qs.value(f"window/{key}Splitter")
-            if st is not None:
+            if isinstance(st, (QByteArray, bytes)):
                 split.restoreState(st)
         text = qs.value("session")
         if text:
             try:
-                s = Session.from_dict(json.loads(text))
-            except (ValueError, TypeError):
+                s = Session.from_dict(json.loads(str(text)))
+            except (ValueError, TypeError, RecursionError):
                 return
             src = s.data.source
             if not (src.startswith("builtin:") or os.path.exists(src.split(".mat:")[0])):
