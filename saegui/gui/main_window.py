@@ -130,6 +130,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         tp.grad_button.clicked.connect(self.start_gradcheck)
         tp.grad_cancel_button.clicked.connect(self.cancel_gradcheck)
         self.filter_view.tileClicked.connect(self.inspect_unit)
+        self.filter_view.exportRequested.connect(self.export_filters_dialog)
         self.sparsity_view.unitClicked.connect(self.inspect_unit)
 
     # -- data hooks -------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
 
 class FilterView(QWidget):
     tileClicked = Signal(int)
+    exportRequested = Signal()
     normalizationChanged = Signal(str)
 
     def __init__(self, parent=None):
@@ -132,6 +133,11 @@ class FilterView(QWidget):
         head.addWidget(self.pixel_check)
         head.addWidget(self.norm_combo)
         head.addWidget(fit)
+        png = QToolButton(text="PNG…", objectName="filterExportButton")
+        png.setToolTip("Export the filter picture as a PNG file (Ctrl+E)")
+        png.setAccessibleName("Export filters as PNG")
+        png.clicked.connect(self.exportRequested)
+        head.addWidget(png)
 
         self.canvas = ImageCanvas(self)
         self.canvas.view.clicked.connect(self._on_click)
