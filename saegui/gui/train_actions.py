@@ -169,7 +169,7 @@ class TrainMixin:
             panel.progress_bar.setValue(panel.progress_bar.maximum())
             short = {"converged": "Converged", "max_iter": "Done", "stopped": "Stopped", "diverged": "Diverged"}
             panel.progress_bar.setFormat(f"{short.get(reason, reason)} · {model.n_iter_} / {model.max_iter} · J = {j}")
-            self.statusBar().showMessage(f"Training finished: {reason}", 8000)
+            self.statusBar().showMessage(f"Training finished — {words.get(reason, reason).lower()}", 8000)
         else:
             panel.progress_bar.setValue(panel.progress_bar.maximum())
             panel.progress_bar.setFormat("failed")
