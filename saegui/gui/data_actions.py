@@ -142,10 +142,11 @@ def _skipped(images) -> str:
 
 
 def _log_unexpected(e: BaseException) -> None:
-    """Expected failures (bad files: ValueError/OSError) are only shown; anything else is also logged."""
+    """Expected failures (bad files: ValueError/OSError) are only shown; anything else is also noted on the
+    console in one line (a data-layer bug to report), never as a traceback."""
     if not isinstance(e, (ValueError, OSError, MemoryError)):
-        import traceback
-        traceback.print_exception(e)
+        import sys
+        print(f"saegui: unexpected {type(e).__module__}.{type(e).__name__} from the data layer: {e}", file=sys.stderr)
 
 
 def _clean(e: BaseException) -> str:
