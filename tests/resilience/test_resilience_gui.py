@@ -574,3 +574,80 @@ def test_model_of_another_input_size_is_shown_and_usable(qtbot, window, dialogs,
     train(qtbot, w)
     assert w.model.W1.shape == (25, 64)
     assert not [m for m in dialogs.messages if m[0] == "error"], dialogs.messages
+
+
+# -- a monkey: random actions in random order ------------------------------------------------------
+MONKEY_SEEDS = [int(x) for x in os.environ.get("SAEGUI_MONKEY_SEEDS", "1").split(",")]
+MONKEY_STEPS = int(os.environ.get("SAEGUI_MONKEY_STEPS", "150"))
+
+
+@pytest.mark.parametrize("seed", MONKEY_SEEDS)
+def test_random_actions_never_break_the_window(qtbot, window, dialogs, corpus, tmp_path,
+                                               tiny_images, seed):
+    """Random clicks, settings, loads (good and bad), model files, pauses, stops and
+    gradient checks, with random waits: no exception escapes into Qt's event loop (pytest-qt fails
+    the test), every message is a plain one (no 'unexpected error', no traceback), threads end.
+    More: SAEGUI_MONKEY_SEEDS=1,2,3,4,5 SAEGUI_MONKEY_STEPS=400."""
+    from saegui.core import SparseAutoencoder
+    from saegui.gui.worker import live_threads
+    w = window
+    rng = np.random.default_rng(seed)
+    mp, tp, dp = w.model_panel, w.training_panel, w.data_panel
+    bad_specs = [c.spec for k, c in sorted(corpus.items()) if not k.startswith("corrupt-deflate")]
+    good_model = tmp_path / "good.npz"
+    SparseAutoencoder(hidden_size=4, max_iter=2).fit(rng.random((30, 64))).save(good_model)
+    bad_model = tmp_path / "bad.npz"
+    bad_model.write_bytes(good_model.read_bytes()[:300])
+
+    def pick(seq):
+        return seq[int(rng.integers(len(seq)))]
+
+    actions = {
+        "hidden": lambda: mp.hidden_spin.setValue(int(rng.integers(1, 60))),
+        "lambda": lambda: mp.lambda_spin.setValue(float(10 ** rng.uniform(-6, 1))),
+        "beta": lambda: mp.beta_spin.setValue(float(rng.uniform(0, 10))),
+        "rho": lambda: mp.rho_spin.setValue(float(10 ** rng.uniform(-4, -0.05))),
+        "activation": lambda: mp.activation_combo.setCurrentIndex(int(rng.integers(mp.activation_combo.count()))),
+        "decoder": lambda: mp.decoder_combo.setCurrentIndex(int(rng.integers(mp.decoder_combo.count()))),
+        "optimizer": lambda: tp.optimizer_combo.setCurrentIndex(int(rng.integers(tp.optimizer_combo.count()))),
+        "alpha": lambda: tp.lr_spin.setValue(float(10 ** rng.uniform(-3, 3))),
+        "iters": lambda: tp.max_iter_spin.setValue(int(rng.integers(1, 300))),
+        "dtype": lambda: tp.dtype_combo.setCurrentIndex(int(rng.integers(tp.dtype_combo.count()))),
+        "patch": lambda: dp.patch_size_spin.setValue(int(rng.integers(2, 70))),
+        "patches": lambda: dp.num_patches_spin.setValue(int(rng.integers(10, 3000))),
+        "preprocessing": lambda: dp.preprocessing_combo.setCurrentIndex(
+            int(rng.integers(dp.preprocessing_combo.count()))),
+        "colour": lambda: dp.color_check.setChecked(not dp.color_check.isChecked()),
+        "resample": lambda: w.resample(),
+        "start": lambda: w.start_training(),
+        "start-click": lambda: tp.start_button.isEnabled() and qtbot.mouseClick(tp.start_button, Qt.MouseButton.LeftButton),
+        "pause": lambda: w.toggle_pause(),
+        "stop": lambda: w.stop_training(),
+        "gradcheck": lambda: w.start_gradcheck(),
+        "cancel-gradcheck": lambda: w.cancel_gradcheck(),
+        "load-bad": lambda: w.load_source(pick(bad_specs)),
+        "load-good": lambda: w.load_source(tiny_images),
+        "open-model": lambda: w.open_model(str(pick([good_model, bad_model]))),
+        "save-model": lambda: w.save_model(str(tmp_path / "saved.npz")),
+        "export": lambda: w.export_filters(str(tmp_path / "f.png"), int(rng.integers(1, 5))),
+        "csv": lambda: w.export_history(str(tmp_path / "h.csv")),
+        "inspect": lambda: w.model is not None and w.inspect_unit(int(rng.integers(w.model.W1.shape[0]))),
+        "log": lambda: w.cost_view.log_check.setChecked(not w.cost_view.log_check.isChecked()),
+        "norm": lambda: w.filter_view.norm_combo.setCurrentIndex(int(rng.integers(w.filter_view.norm_combo.count()))),
+        "session": lambda: w.save_session(str(tmp_path / "s.json")) and w.load_session(str(tmp_path / "s.json")),
+    }
+    names = sorted(actions)
+    w.model_saved = True
+    dialogs.confirm_answer = True
+    for step in range(MONKEY_STEPS):
+        name = pick(names)
+        actions[name]()
+        qtbot.wait(int(rng.choice([0, 0, 5, 20, 60])))
+        for kind, title, text in dialogs.messages:
+            assert kind in ("error", "warning", "information"), (step, name, kind)
+            assert text and "Traceback" not in text and "unexpected error" not in text, (step, name, text)
+    w.stop_training()
+    qtbot.waitUntil(lambda: w.worker is None and w.grad_worker is None, timeout=30000)
+    assert not live_threads()
+    assert w.training_panel.start_button.isEnabled()
+    train(qtbot, w)                        # still trains after all that
