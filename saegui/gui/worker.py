@@ -150,8 +150,9 @@ class TrainWorker(_Tracked):
         try:
             self.model.fit(self.X, callback=self._callback, interrupt=self.controls.interrupt)
         except Exception as e:  # noqa: BLE001 -- reported to the window as a message
-            self.error = f"{type(e).__name__}: {e}"
-            traceback.print_exc()
+            self.error = str(e) if isinstance(e, (ValueError, MemoryError)) else f"{type(e).__name__}: {e}"
+            if not isinstance(e, (ValueError, MemoryError)):
+                traceback.print_exc()  # a bug in the core: keep the details for a report
             self.failed.emit(self.error)
 
 
