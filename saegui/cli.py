@@ -154,10 +154,25 @@ class _ProgressLine:
         sys.stderr.flush()
 
 
+def _check_output(path, option):
+    """Refuse an output path that cannot be written before training, not after it."""
+    if not path:
+        return
+    if os.path.isdir(path):
+        raise ValueError(f"{option} {path}: is a folder; give a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {path}: cannot write in {folder} (permission denied)")
+
+
 def _train(args):
     values = _settings(args)
     if args.max_iter < 0:
         raise ValueError(f"--max-iter must be >= 0, got {args.max_iter}")
+    _check_output(args.out, "--out")
+    _check_output(args.png, "--png")
     extra = dict(optimizer=args.optimizer, max_iter=args.max_iter,
                  learning_rate=args.learning_rate, chunk_size=args.chunk_size)
     if args.lbfgs_memory:

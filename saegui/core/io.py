@@ -23,7 +23,10 @@ def atomic_write(path, write):
     """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it over ``path``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".saegui-", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".saegui-", suffix=".tmp", dir=folder)
+    except OSError as exc:     # no such folder, no permission: name the target, not a temp name
+        raise OSError(exc.errno, exc.strerror or str(exc), path) from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         umask = os.umask(0)

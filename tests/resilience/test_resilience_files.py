@@ -283,3 +283,21 @@ def test_png_scale_that_cannot_fit_is_refused_before_allocating(tmp_path, capsys
                  "--png", str(tmp_path / "f.png"), "--png-scale", "1000000"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "smaller scale" in err and "f.png" in err, err
+
+
+def test_unwritable_outputs_are_refused_before_training(tmp_path, capsys, trained):
+    """`saegui train --out/--png` into a missing folder or onto a folder: one line naming it,
+    exit 2, before any data is read or any training is done (nothing trained is thrown away)."""
+    from saegui.cli import main
+    for option, target in (("--out", tmp_path / "missing" / "m.npz"), ("--png", tmp_path / "no" / "f.png"),
+                           ("--out", tmp_path), ("--png", tmp_path)):
+        args = ["train", "--max-iter", "1", "--quiet", option, str(target)]
+        if option == "--out":
+            args += ["--png", ""]
+        assert main(args) == 2
+        out, err = capsys.readouterr()
+        assert "data:" not in out and err.count("\n") == 1 and str(target) in err, (out, err)
+    # And the core names the target file (not its temporary) when the folder is missing.
+    with pytest.raises(OSError) as info:
+        trained.save(tmp_path / "missing" / "m.npz")
+    assert str(tmp_path / "missing" / "m.npz") in str(info.value) and ".tmp" not in str(info.value)
