@@ -6,14 +6,15 @@ and a ``*_dialog`` variant that asks for the path through ``self.dialogs``. Erro
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 
 import numpy as np
 
-from .atomic import atomic_save_qimage, atomic_write
+from saegui.core.io import atomic_write, write_png
+
 from .settings import Session
-from .views.imaging import to_qimage, upscale
 
 DATA_FILTERS = ("Data (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.gif *.pgm *.ppm *.mat *.npy *.npz *.idx *-ubyte "
                 "*.idx3-ubyte *.gz);;All files (*)")
@@ -110,13 +111,12 @@ class FileMixin:
         path = str(path)
         if not path.lower().endswith(".png"):
             path += ".png"
-        qimg = to_qimage(upscale(img, scale), -1.0, 1.0)
         try:
-            ok = atomic_save_qimage(qimg, path)
-        except OSError:
-            ok = False
-        if not ok:
-            self.dialogs.message("error", "Could not export filters", f"{path}: could not write the PNG file")
+            write_png(path, img, scale)  # atomic: a failed write keeps the previous file
+        except (OSError, ValueError) as e:
+            detail = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            self.dialogs.message("error", "Could not export filters",
+                                 detail if path in detail else f"{path}: {detail}")
             return False
         self.statusBar().showMessage(f"Wrote {path}", 8000)
         return True
@@ -139,14 +139,13 @@ class FileMixin:
     def export_history(self, path) -> bool:
         h = self.current_history()
         keys = [k for k in ("iteration", "cost", "reconstruction", "weight_decay", "sparsity", "elapsed") if k in h]
-        def write(f):
-            wr = csv.writer(f)
-            wr.writerow(keys)
-            for row in zip(*(np.asarray(h[k]) for k in keys)):
-                wr.writerow([int(v) if k == "iteration" else repr(float(v)) for k, v in zip(keys, row)])
-
+        text = io.StringIO(newline="")
+        wr = csv.writer(text)
+        wr.writerow(keys)
+        for row in zip(*(np.asarray(h[k]) for k in keys)):
+            wr.writerow([int(v) if k == "iteration" else repr(float(v)) for k, v in zip(keys, row)])
         try:
-            atomic_write(path, write)
+            _write_text(path, text.getvalue())
         except OSError as e:
             self.dialogs.message("error", "Could not export cost history", f"{path}: {e.strerror or e}")
             return False
@@ -168,7 +167,7 @@ class FileMixin:
     def save_session(self, path) -> bool:
         try:
             text = json.dumps(self.session().to_dict(), indent=2) + "\n"
-            atomic_write(path, lambda f: f.write(text))
+            _write_text(path, text)
         except (OSError, ValueError) as e:
             self.dialogs.message("error", "Could not save session", f"{path}: {e}")
             return False
@@ -226,3 +225,9 @@ class FileMixin:
 
     def remember_folder(self, kind: str, path: str, is_dir: bool = False):
         self.qsettings.setValue(f"folders/{kind}", path if is_dir else os.path.dirname(path))
+
+
+def _write_text(path, text: str) -> None:
+    """UTF-8 text through the core's atomic writer: a failed write keeps the previous file."""
+    data = text.encode("utf-8")
+    atomic_write(path, lambda fh: fh.write(data))

@@ -1,4 +1,4 @@
-"""numpy arrays -> QImage/QPixmap (thumbnails, PNG export)."""
+"""numpy arrays -> QImage/QPixmap for the thumbnails (PNG files are written by the core's write_png)."""
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +33,3 @@ def thumbnail(a, size=96) -> QPixmap:
     from PySide6.QtCore import Qt
     return pm.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
 
-
-def upscale(img, factor: int):
-    """Nearest-neighbour enlargement by an integer factor (for crisp PNG export)."""
-    factor = max(1, int(factor))
-    return np.repeat(np.repeat(img, factor, axis=0), factor, axis=1)
