@@ -117,6 +117,33 @@ def test_cost_finite_and_gradient_matches_numerical(visible, hidden, m, lambda_,
 
 
 @props(60)
+@given(visible=st.integers(1, 6), hidden=st.integers(1, 5), m=st.integers(2, 12),
+       chunk=st.integers(1, 11), beta=st.sampled_from([0.0, 3.0]), rho=st.floats(0.01, 0.5),
+       act=st.sampled_from([("sigmoid", "sigmoid"), ("tanh", "linear"), ("sigmoid", "tanh")]),
+       dtype=st.sampled_from([np.float64, np.float32]), seed=st.integers(0, 2**31 - 1))
+def test_streamed_evaluation_matches_in_memory(visible, hidden, m, chunk, beta, rho, act, dtype,
+                                               seed):
+    """The chunked (streaming) evaluation used for big or memory-mapped data gives the in-memory
+    cost and gradient, and its gradient matches the numerical one."""
+    from saegui.core import Objective
+    rng = np.random.default_rng(seed)
+    X = rng.random((m, visible))
+    theta = rng.normal(0, 0.5, 2 * hidden * visible + hidden + visible)
+    args = (X, hidden, 1e-3, beta, rho, act[0], act[1])
+    full = Objective(*args, dtype=np.float64)
+    streamed = Objective(*args, dtype=np.float64, chunk_size=min(chunk, m - 1))
+    c1, g1 = full(theta)
+    c2, g2 = streamed(theta)
+    assert np.isclose(c1, c2, rtol=1e-12, atol=1e-14) and np.allclose(g1, g2, rtol=1e-10, atol=1e-13)
+    assert streamed.parts.keys() == full.parts.keys()
+    model = SparseAutoencoder(hidden, 1e-3, beta, rho, act[0], act[1], chunk_size=min(chunk, m - 1),
+                              random_state=seed)
+    assert model.check_gradient(X, mode="full").relative_difference < 1e-7
+    low = Objective(*args, dtype=dtype, chunk_size=min(chunk, m - 1))(theta)
+    assert np.isfinite(low[0]) and np.isfinite(low[1]).all()
+
+
+@props(60)
 @given(visible=st.integers(1, 10), hidden=st.integers(1, 6), m=st.integers(1, 30),
        seed=st.integers(0, 2**31 - 1), magnitude=st.sampled_from([1.0, 30.0, 1e3]))
 def test_cost_finite_for_saturated_units_float32_and_float64(visible, hidden, m, seed, magnitude):
