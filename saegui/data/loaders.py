@@ -8,6 +8,7 @@ images are skipped and listed in ``ImageSet.skipped``, and at least one image is
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from .errors import DataError
@@ -28,6 +29,9 @@ def _check_readable(path: Path) -> int:
         raise DataError(f"{path}: no such file or folder") from None
     except OSError as e:
         raise DataError(f"{path}: cannot access ({e.strerror or e})") from None
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        # Opening a pipe would wait forever for a writer; a device never ends.
+        raise DataError(f"{path}: not a regular file (a pipe, socket or device)")
     try:
         with open(path, "rb"):
             pass

@@ -172,10 +172,17 @@ class Exercise(Preprocessor):
 
 
 def _eig(X, where):
-    mean = X.mean(axis=0)
-    centred = X - mean
-    cov = centred.T @ centred / X.shape[0]
-    s, U = np.linalg.eigh(cov)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = X.mean(axis=0)
+        centred = X - mean
+        cov = centred.T @ centred / X.shape[0]
+    if not np.isfinite(cov).all():
+        raise DataError(f"{where}: values too large for whitening (max |x| = {np.abs(X).max():.3g}); "
+                        "rescale the data")
+    try:
+        s, U = np.linalg.eigh(cov)
+    except np.linalg.LinAlgError as e:
+        raise DataError(f"{where}: whitening failed, the covariance has no eigendecomposition ({e})") from None
     s, U = np.clip(s[::-1], 0.0, None), U[:, ::-1]  # descending
     if not s[0] > 0:
         raise DataError(f"{where}: the data has no variance (constant images?); whitening needs some")
