@@ -383,6 +383,35 @@ def bench_lbfgs_memory(rep, quick, X):
               + ["cost @ 400 it", "CPU s for 400 it"], rows)
 
 
+def bench_lbfgs_memory_mnist(rep, budget=90.0):
+    """Optional (--mnist-memory): the same question at MNIST size, float32, a CPU budget."""
+    X, source = mnist_images()
+    rep.out(f"MNIST size ({source}, 10000 x 784-196, lambda 3e-3, beta 3, rho 0.1, float32): "
+            f"cost reached within a CPU-time budget (one run each, stopped after {budget:.0f} s).")
+    rep.out()
+    budgets = [budget * f for f in (1 / 9, 2 / 9, 4 / 9, 2 / 3, 1.0)]
+    rows, traces = [], {}
+    for mem in (20, 50, 100):
+        cpu, costs = [], []
+        c0 = time.process_time()
+
+        def cb(p, cpu=cpu, costs=costs, c0=c0):
+            cpu.append(time.process_time() - c0)
+            costs.append(p.cost)
+            return cpu[-1] > budget
+        SparseAutoencoder(hidden_size=196, lambda_=3e-3, beta=3.0, sparsity=0.1, dtype=np.float32,
+                          random_state=0, lbfgs_memory=mem, max_iter=100000).fit(X, callback=cb)
+        traces[mem] = (np.array(cpu), np.array(costs))
+    for mem, (cpu, costs) in traces.items():
+        row = [mem]
+        for b in budgets:
+            i = np.searchsorted(cpu, b, side="right") - 1
+            row.append(f"{costs[i]:.4f}" if i >= 0 else "-")
+        row.append(len(cpu))
+        rows.append(row)
+    rep.table(["lbfgs_memory"] + [f"cost @ {b:.0f} s CPU" for b in budgets] + ["iterations"], rows)
+
+
 # -- 3. GUI overhead -------------------------------------------------------------------------------
 def bench_gui(rep, quick):
     rep.out("## GUI overhead")
@@ -600,13 +629,15 @@ def bench_memory(rep, quick):
                                  "streamed, chunk %d" % r["chunk"] if r["streaming"] else "in memory",
                                  f"{r['before_rss'] / MB:.0f}", f"{r['peak_rss'] / MB:.0f}",
                                  f"{r['peak_anon'] / MB:.0f}", f"{work / MB:.0f}",
-                                 f"{r['seconds']:.1f}"])
+                                 f"{work / act:.2f}", f"{r['seconds']:.1f}"])
             path.unlink()
     rep.table(["m", "dtype", "data", "data MB", "objective", "RSS before fit MB", "peak RSS MB",
-               "peak anonymous MB", "work MB", "fit s"], rows)
-    rep.out("work = peak RSS - RSS before fit (in memory); for the memory map, peak anonymous "
-            "(private) memory - before, since the file's pages are page cache the kernel may drop. "
-            "One activation-sized buffer is m x 64 x itemsize.")
+               "peak anonymous MB", "work MB", "work / activation buffer", "fit s"], rows)
+    rep.out("The data are float64 (m x 64 x 8 bytes). work = peak RSS - RSS before fit (data in "
+            "memory); for the memory map, peak anonymous (private) memory - before, since the "
+            "file's pages are page cache the kernel may drop. An activation-sized buffer is "
+            "m x 64 x itemsize of the training dtype (the output layer's activations). Above "
+            "512 MB of work buffers `fit()` streams in-memory data too (the 10^6 float64 row).")
     rep.out()
     big = max(sizes)
     for dtype in ("float64", "float32"):
@@ -623,6 +654,8 @@ def main(argv=None):
     ap.add_argument("--write", action="store_true", help="also write benchmarks/RESULTS.md")
     ap.add_argument("--skip", default="", help="comma list of sections to skip: "
                     "eval,threads,lbfgs,memory-study,gui,memory")
+    ap.add_argument("--mnist-memory", action="store_true",
+                    help="also compare L-BFGS memories at MNIST size (about 5 minutes)")
     ap.add_argument("--child-memory", nargs=4, metavar=("M", "DTYPE", "MODE", "PATH"),
                     help=argparse.SUPPRESS)
     ap.add_argument("--child-gui", type=int, help=argparse.SUPPRESS)
@@ -653,6 +686,8 @@ def main(argv=None):
         bench_lbfgs(rep, args.quick, X_ex, source)
     if "memory-study" not in skip:
         bench_lbfgs_memory(rep, args.quick, X_ex)
+        if args.mnist_memory:
+            bench_lbfgs_memory_mnist(rep)
     if "memory" not in skip:
         bench_memory(rep, args.quick)
     if "gui" not in skip:
