@@ -42,7 +42,7 @@ def oriented_textures(rng: np.random.Generator, size: int, n: int = 8, bandwidth
     out = np.empty((n, size, size))
     for i in range(n):
         theta = np.pi * (i + rng.random()) / n
-        d = np.angle(np.exp(2j * (angle - theta))) / 2  # angle difference folded to [-pi/2, pi/2)
+        d = (angle - theta + np.pi / 2) % np.pi - np.pi / 2  # angle difference folded to [-pi/2, pi/2)
         spec = (rng.standard_normal(f.shape) + 1j * rng.standard_normal(f.shape)) * (np.exp(-0.5 * (d / bandwidth) ** 2) / f)
         t = np.fft.irfft2(spec, s=(size, size))
         out[i] = t / max(t.std(), 1e-12)
@@ -99,9 +99,10 @@ def dead_leaves(rng: np.random.Generator, size: int, *, color: bool = False, r_m
             raise DataError(f"dead_leaves: textures must be (n, {size}, {size}), got {textures.shape}")
         which = rng.integers(0, len(textures), n + 1)  # per shape, the last one for the background
         amp = texture * rng.random(n + 1)
-        shifts = rng.integers(0, size, (len(textures), 2))
-        shifted = np.stack([np.roll(t, tuple(sh), (0, 1)).ravel() for t, sh in zip(textures, shifts)])
-        tex = amp[depth] * shifted[which[depth], np.arange(size * size)]
+        dy, dx = rng.integers(0, size, (2, len(textures)))  # cyclic shift of each texture in this image
+        w = which[depth]
+        ys, xs = np.divmod(np.arange(size * size), size)
+        tex = amp[depth] * textures.reshape(len(textures), -1)[w, (ys + dy[w]) % size * size + (xs + dx[w]) % size]
         img = img + (tex[:, None] if color else tex)
         img -= img.min()
         img /= max(img.max(), 1e-12)
