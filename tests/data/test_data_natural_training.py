@@ -6,11 +6,11 @@ Slow (about 5 s of L-BFGS per training): run with ``-m slow``. The numbers are
 =================  ==========  =======================  ========================
                    IMAGES.mat  builtin:natural (before)  builtin:natural (now)
 =================  ==========  =======================  ========================
-gabor_r2           0.93        0.96                      0.97
+gabor_r2           0.93        0.96-0.97                 0.96-0.97
 orientation        0.62        0.62-0.64                 0.72
-localisation       0.49-0.51   0.68-0.70                 0.50-0.53
-sigma_across (px)  2.2-2.6     1.35-1.41                 2.2
-sigma_along (px)   3.9         2.2-2.3                   3.8-4.2
+localisation       0.49-0.51   0.68-0.70                 0.52-0.53
+sigma_across (px)  2.2-2.6     1.35-1.41                 2.2-2.3
+sigma_along (px)   3.9         2.2-2.3                   4.1
 frequency (c/px)   0.15        0.02                      0.15-0.16
 =================  ==========  =======================  ========================
 
