@@ -477,7 +477,18 @@ def child_gui(reps):
     win.show()
     path = DATA / "IMAGES.mat"
     spec = f"{path}:IMAGES" if path.exists() else "builtin:natural"
-    if not win.load_source(spec, quiet=True) and not win.load_source("builtin:natural", quiet=True):
+
+    def loaded(timeout=120.0):
+        """Let the window load and sample in the background (older windows did it at once)."""
+        t_end = time.perf_counter() + timeout
+        while time.perf_counter() < t_end:
+            app.processEvents()
+            if win.X is not None and not getattr(win, "data_busy", False):
+                return True
+            time.sleep(0.01)
+        return False
+    if not (win.load_source(spec, quiet=True) and loaded()) and \
+            not (win.load_source("builtin:natural", quiet=True) and loaded()):
         print(json.dumps({"error": "the window could not load data"}))
         return
     start = win.findChild(QPushButton, "startButton")
