@@ -188,3 +188,28 @@ def test_cli_model_settings_refused_before_loading_data(tmp_path, capsys):
     assert main(["train", "--data", str(tmp_path / "missing.npy"), "--optimizer", "gd",
                  "--learning-rate", "0", "--png", ""]) == 2
     assert "learning_rate" in capsys.readouterr().err
+
+
+def test_whitening_huge_patches_is_refused_or_quick(tmp_path):
+    """ZCA on 64x64 colour patches (12288 inputs: a 1.2 GB covariance and an eigendecomposition
+    of minutes) must be refused with a DataError -- or finish -- within 20 s, not hang the caller
+    (in the window: the GUI thread).  Run as a process so a hang fails only this test."""
+    import os
+    import subprocess
+    import sys
+    path = tmp_path / "colour.npy"
+    np.save(path, np.random.default_rng(0).random((4, 128, 128, 3)).astype(np.float32))
+    code = ("import sys\nfrom saegui.data import DataError\nfrom saegui.pipeline import prepare\n"
+            "try:\n    prepare(sys.argv[1], 64, 2000, sys.argv[2], color=True); print('OK')\n"
+            "except DataError as e:\n    print('DataError', e)\n")
+    for pre in ("zca", "pca"):
+        p = subprocess.Popen([sys.executable, "-c", code, str(path), pre], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+        try:
+            out, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            pytest.fail(f"{pre} on 12288-dimensional patches ran for more than 20 s")
+        assert out.startswith(("OK", "DataError")), out + err
