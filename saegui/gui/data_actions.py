@@ -1,158 +1,230 @@
-"""The window's data side: load a source, sample and preprocess patches, keep what works.
+"""The window's data side: load a source, sample and preprocess patches in a background thread, keep
+what works.
 
-A failed load or sampling shows a message and keeps the previous images, patches and model; the
-panel is put back to the settings of the patches actually in use.
+The Data panel always shows the data the user asked for; ``images``/``X``/``data_settings`` are the data
+in use. Any difference is turned into a :class:`DataRequest` run by one :class:`DataWorker` at a time
+(the shared path :func:`saegui.pipeline.prepare`, off the GUI thread, so the window never freezes on a
+large folder). ``_want`` is the request the data should become: a newer request replaces it while a job
+runs, and when the job ends its result is applied only if it is still the wanted one; otherwise the
+wanted one starts, reusing the images just loaded where it can. Until a request succeeds the previous
+images, patches and model stay; a failure shows a message naming the file and puts the panel back to
+the settings of the patches in use. Train and the gradient check wait for the data (pressed during a
+load, they start once it is ready).
 """
 from __future__ import annotations
 
-import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+import sys
 
-from .settings import DataSettings
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QProgressBar
 
+from .data_worker import DataRequest, DataWorker
+from .panels.data_panel import source_label
+from .settings import DataSettings, replace
 
-def tile_shape_for(data: DataSettings, n_inputs: int | None = None):
-    p = data.patch_size
-    shape = (p, p, 3) if data.color else (p, p)
-    if n_inputs is not None and int(np.prod(shape)) != n_inputs:
-        return infer_tile_shape(n_inputs)
-    return shape
-
-
-def infer_tile_shape(n: int):
-    r = int(round(np.sqrt(n)))
-    if r * r == n:
-        return (r, r)
-    r = int(round(np.sqrt(n / 3)))
-    if 3 * r * r == n:
-        return (r, r, 3)
-    return (1, n)
-
-
-class _WaitCursor:
-    def __enter__(self):
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-
-    def __exit__(self, *exc):
-        QApplication.restoreOverrideCursor()
+BUILTIN_PREFIX = "builtin:"
 
 
 class DataMixin:
-    images = None            # ImageSet
-    X_raw = None             # sampled patches (m, n)
-    X = None                 # preprocessed patches given to the core
+    images = None                          # ImageSet in use
+    X_raw = None                           # sampled patches (m, n)
+    X = None                               # preprocessed patches given to the core
     preprocessor = None
     data_settings: DataSettings | None = None  # what X was made with
+    data_shape: tuple | None = None        # one patch: (p, p) or (p, p, 3)
+    data_job: DataWorker | None = None     # the thread preparing data, if any
+    data_ok: bool | None = None            # outcome of the last finished request (None while one is open)
+    _want: DataRequest | None = None       # what the data should become (None: up to date)
+    _after_data = None                     # run once the wanted data is in place (Train pressed meanwhile)
 
-    def load_source(self, spec: str, *, color: bool | None = None, quiet: bool = False) -> bool:
-        """Load images from ``spec``; on success resample. Returns False (and keeps everything) on error."""
-        from . import _api as sdata
-        ds = self.data_panel.settings()
-        color = ds.color if color is None else color
+    def _init_data(self):
+        self._resample_timer = QTimer(self, singleShot=True, interval=300)  # debounce panel edits
+        self._resample_timer.timeout.connect(self.resample)
+        self.data_busy_bar = QProgressBar(objectName="dataBusy", maximumWidth=120, maximumHeight=14)
+        self.data_busy_bar.setAccessibleName("Preparing data")
+        self.data_busy_bar.setRange(0, 0)  # busy indicator
+        self.data_busy_bar.setTextVisible(False)
+        self.data_busy_bar.hide()
+        self.statusBar().addPermanentWidget(self.data_busy_bar)
+
+    @property
+    def data_busy(self) -> bool:
+        """A data request is open (its thread runs or is about to)."""
+        return self._want is not None
+
+    @property
+    def data_pending(self) -> bool:
+        """Busy, or a panel edit waits for its (debounced) resample."""
+        return self.data_busy or self._resample_timer.isActive()
+
+    # -- requests ---------------------------------------------------------------------------------
+    def load_source(self, spec, *, quiet: bool = False, fallback: str | None = None) -> bool:
+        """Start (re)loading ``spec`` with the panel's sampling settings, in the background.
+
+        False (with a message unless ``quiet``) if the request is refused at once; the outcome of a
+        started load arrives later (``data_ok``, the panel, a message on failure).
+        """
+        self._pending_source = None
         try:
-            with _WaitCursor():
-                images = sdata.load_source(spec, color=color, seed=ds.seed)
-            if not len(images.images):
-                raise sdata.data_error()(f"{spec}: no usable images" + _skipped(images))
-        except Exception as e:  # noqa: BLE001 -- whatever a file does, the window keeps going
-            _log_unexpected(e)
-            self.data_panel.set_source(self.data_settings.source if self.data_settings else self.data_panel.source)
-            if self.data_settings is not None:
-                self.data_panel.color_check.blockSignals(True)
-                self.data_panel.color_check.setChecked(self.data_settings.color)
-                self.data_panel.color_check.blockSignals(False)
-            if not quiet:
-                text = _clean(e)
-                self.dialogs.message("error", "Could not load data", text if spec in text else f"{spec}: {text}")
-            self.statusBar().showMessage(f"Could not load {spec}", 8000)
+            ds = replace(self.data_panel.settings(), source=str(spec) if spec is not None else "")
+        except ValueError as e:  # e.g. an empty source
+            self._report_failure(DataRequest(self.data_settings, True, quiet=quiet), e, str(spec or ""))
             return False
-        old = (self.images, self.X_raw, self.X, self.preprocessor, self.data_settings)
-        self.images = images
-        self.data_panel.set_source(spec)
-        self.data_view.set_images(images.images, images.names)
-        if not self.resample(force=True):
-            self.images, self.X_raw, self.X, self.preprocessor, self.data_settings = old
-            if old[0] is not None:
-                self.data_view.set_images(old[0].images, old[0].names)
-                self.data_panel.set_source(old[4].source)
-            return False
-        if spec not in ("builtin:natural", "builtin:bars"):
-            self.add_recent("data", spec)
-        msg = images.description() if hasattr(images, "description") else f"{len(images.images)} images"
-        if images.skipped:
-            msg += f" — skipped {len(images.skipped)} file(s)"
-        self.statusBar().showMessage(msg, 8000)
+        self.data_panel.set_source(ds.source)
+        self._submit(DataRequest(ds, load=True, quiet=quiet, fallback=fallback))
         return True
 
-    def resample(self, force: bool = False) -> bool:
-        """Sample and preprocess patches for the panel's settings (no-op if nothing changed)."""
-        from . import _api as sdata
+    def resample(self) -> bool:
+        """Bring the patches in line with the panel (in the background; nothing to do if they match).
+        False only if there is no data to sample from."""
         self._resample_timer.stop()
-        if self.images is None:
+        want, current = self._want, self.data_settings
+        target = want.settings if want is not None else current
+        if target is None:
             return False
         ds = self.data_panel.settings()
-        if ds.color != (self.images.color if hasattr(self.images, "color") else ds.color):
-            return self.load_source(ds.source, color=ds.color)
-        if not force and ds == self.data_settings:
+        if ds == target:
             return True
-        try:
-            with _WaitCursor():
-                X_raw = sdata.sample_patches(self.images, ds.patch_size, ds.num_patches, seed=ds.seed)
-                kw = {"epsilon": ds.zca_epsilon} if ds.preprocessing == "zca" else {}
-                pre = sdata.make_preprocessor(ds.preprocessing, **kw)
-                X = np.ascontiguousarray(pre.fit_transform(X_raw), dtype=np.float64)
-            if not np.isfinite(X).all():
-                raise ValueError("preprocessing produced NaN or infinite values")
-        except Exception as e:  # noqa: BLE001
-            _log_unexpected(e)
-            self.dialogs.message("error", "Could not sample patches", _clean(e))
-            if self.data_settings is not None:
-                self.data_panel.set_settings(self.data_settings)
-            return False
-        self.X_raw, self.X, self.preprocessor, self.data_settings = X_raw, X, pre, ds
-        tile = tile_shape_for(ds, X.shape[1])
-        self.data_view.set_patches(X_raw, X, tile)
-        self.data_panel.set_summary(
-            f"<b>{len(self.images.images)}</b> image(s) · <b>{X.shape[0]}</b> patches of "
-            f"{'×'.join(map(str, tile))} · <b>{X.shape[1]}</b> inputs per patch")
-        self.on_data_changed()
+        load = (want is not None and want.load) or current is None or \
+            (ds.source, ds.color) != (current.source, current.color)
+        same_load = want is not None and want.load and want.settings.source == ds.source
+        self._submit(DataRequest(ds, load, quiet=same_load and want.quiet, fallback=want.fallback if same_load else None))
         return True
+
+    def ensure_data(self) -> bool:
+        """True if X matches the panel now; otherwise starts what is needed (see ``data_busy``)."""
+        if self.images is not None or self._want is not None:
+            self.resample()
+        return not self.data_busy and self.X is not None
 
     def _schedule_resample(self):
         self._resample_timer.start()
 
-    def ensure_data(self) -> bool:
-        """Make sure X matches the panel (flushes a pending resample)."""
-        if self.images is None:
-            return False
-        if self._resample_timer.isActive() or self.data_panel.settings() != self.data_settings:
-            return self.resample()
-        return self.X is not None
+    def _submit(self, req: DataRequest):
+        if self._closing:
+            return
+        want = self._want
+        if want is not None and want.load == req.load and want.settings == req.settings:
+            return  # already on it
+        if not req.load:
+            req.images = self.images
+        self._want, self.data_ok = req, None
+        if self.data_job is None:
+            self._start(req)
+        self._show_busy(req)
+
+    def _start(self, req: DataRequest):
+        job = DataWorker(req)
+        job.finished.connect(self._on_data_finished)
+        self.data_job = job
+        job.start()
+
+    def _on_data_finished(self):
+        job = self.data_job
+        if job is None:  # joined by shutdown()
+            return
+        job.wait()
+        self.data_job = None
+        job.deleteLater()
+        req, want = job.request, self._want
+        if self._closing or want is None:
+            return
+        if want is not req and want.settings == req.settings and (req.load or not want.load):
+            req = want  # asked again for what it just made
+        if want is not req:  # superseded while it ran: start the wanted one, reusing fresh images
+            if job.result is not None and req.load and want.load and want.images is None and \
+                    (want.settings.source, want.settings.color) == (req.settings.source, req.settings.color):
+                want.images = job.result.images
+            self._start(want)
+            self._show_busy(want)
+            return
+        self._want = None
+        self._show_busy(None)
+        if job.error is not None:
+            self._report_failure(req, job.error, req.settings.source)
+        else:
+            self._apply(req, job.result)
+
+    # -- outcomes ---------------------------------------------------------------------------------
+    def _apply(self, req: DataRequest, p):
+        new_images = p.images is not self.images
+        self.images, self.X_raw, self.X, self.preprocessor = p.images, p.raw, p.X, p.preprocessor
+        self.data_settings, self.data_shape, self.data_ok = req.settings, tuple(p.input_shape), True
+        if new_images:
+            self.data_view.set_images(p.images.images, p.images.names)
+        self.data_view.set_patches(p.raw, p.X, self.data_shape)
+        self.data_panel.set_summary(self._summary())
+        if req.load:
+            spec = req.settings.source
+            if not spec.startswith(BUILTIN_PREFIX):
+                self.add_recent("data", spec)
+            msg = p.images.description()
+            if p.images.skipped:
+                msg += f" — skipped {len(p.images.skipped)} file(s)"
+            self.statusBar().showMessage(msg, 8000)
+        else:
+            self.statusBar().showMessage(f"{p.X.shape[0]} new patches ready", 4000)
+        self.on_data_changed()
+        after, self._after_data = self._after_data, None
+        if after is not None:
+            after()
+
+    def _report_failure(self, req: DataRequest, e: BaseException, spec: str):
+        _log_unexpected(e)
+        self.data_ok, self._after_data = False, None
+        if self.data_settings is not None:  # back to the patches in use
+            self.data_panel.set_settings(self.data_settings)
+            self._resample_timer.stop()
+        if spec != self.data_panel.source:
+            self.data_panel.forget_source(spec)
+        self.data_panel.set_summary(self._summary())
+        if not req.quiet:
+            text = _clean(e)
+            title = "Could not load data" if req.load else "Could not sample patches"
+            self.dialogs.message("error", title, text if spec and spec in text else f"{spec}: {text}")
+        self.statusBar().showMessage(f"Could not load {spec}" if req.load else
+                                     "Could not sample patches; the previous ones are kept", 8000)
+        if req.fallback and req.fallback != spec and self.images is None:
+            self.load_source(req.fallback)
+
+    def _show_busy(self, req: DataRequest | None):
+        self.data_busy_bar.setVisible(req is not None)
+        self.training_panel.set_data_busy(req is not None)
+        if req is not None:
+            what = f"Loading {source_label(req.settings.source)}…" if req.load and req.images is None \
+                else "Sampling patches…"
+            self.statusBar().showMessage(what)
+            self.data_panel.set_summary(f"<i>{what}</i>")
+
+    def _summary(self) -> str:
+        if self.X is None:
+            return "No data loaded"
+        return (f"<b>{len(self.images.images)}</b> image(s) · <b>{self.X.shape[0]}</b> patches of "
+                f"{'×'.join(map(str, self.data_shape))} · <b>{self.X.shape[1]}</b> inputs per patch")
+
+    def stop_data(self):
+        """Join the data thread (its result is dropped); for closing."""
+        job, self.data_job, self._want, self._after_data = self.data_job, None, None, None
+        if job is not None:
+            job.stop()
+            job.wait()
+            job.deleteLater()
 
     def on_data_changed(self):  # overridden by the window
         pass
-
-
-def _skipped(images) -> str:
-    if not getattr(images, "skipped", None):
-        return ""
-    first = "; ".join(f"{n}: {r}" for n, r in images.skipped[:3])
-    return f" (skipped: {first})"
 
 
 def _log_unexpected(e: BaseException) -> None:
     """Expected failures (bad files: ValueError/OSError) are only shown; anything else is also noted on the
     console in one line (a data-layer bug to report), never as a traceback."""
     if not isinstance(e, (ValueError, OSError, MemoryError)):
-        import sys
         print(f"saegui: unexpected {type(e).__module__}.{type(e).__name__} from the data layer: {e}", file=sys.stderr)
 
 
 def _clean(e: BaseException) -> str:
-    text = str(e) or type(e).__name__
-    if not isinstance(e, (ValueError, OSError, MemoryError)):
-        text = f"unexpected error ({type(e).__name__}): {text}"
     if isinstance(e, MemoryError):
-        text = "not enough memory for this many patches"
+        return "not enough memory for this many patches"
+    text = str(e) or type(e).__name__
+    if not isinstance(e, (ValueError, OSError)):
+        text = f"unexpected error ({type(e).__name__}): {text}"
     return text

@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from .data_actions import DataMixin, infer_tile_shape
+from .data_actions import DataMixin
 from .dialogs import QtDialogs
 from .file_actions import FileMixin
 from .menus import build_menus
@@ -54,8 +54,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         self.cost_plot = self.cost_view.plot
         self._build_layout()
 
-        self._resample_timer = QTimer(self, singleShot=True, interval=300)
-        self._resample_timer.timeout.connect(self.resample)
+        self._init_data()
         self._redraw_timer = QTimer(self, interval=66)
         self._redraw_timer.timeout.connect(self._redraw)
         self._wire()
@@ -138,12 +137,12 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         if self._closing:
             return
         spec, self._pending_source = self._pending_source, None
-        if spec and self.images is None:
-            if not self.load_source(spec, quiet=spec != "builtin:natural") and spec != "builtin:natural":
-                self.load_source("builtin:natural")
+        if spec and self.images is None and not self.data_busy:
+            natural = "builtin:natural"  # another start-up source that fails falls back to it, silently
+            self.load_source(spec, quiet=spec != natural, fallback=None if spec == natural else natural)
 
     def ensure_data(self) -> bool:
-        if self.images is None and self._pending_source:
+        if self.images is None and self._pending_source and not self.data_busy:
             self._initial_load()
         return DataMixin.ensure_data(self)
 
@@ -163,6 +162,8 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         n = model.W1.shape[1]
         if shape and int(np.prod(shape)) == n:
             return tuple(shape)
+        if self.data_shape and int(np.prod(self.data_shape)) == n:
+            return self.data_shape
         return infer_tile_shape(n)
 
     def update_model_label(self):
@@ -252,6 +253,7 @@ class MainWindow(QMainWindow, DataMixin, TrainMixin, FileMixin, SessionMixin):
         """Stop and join every thread this window started (safe to call twice)."""
         self._redraw_timer.stop()
         self._resample_timer.stop()
+        self.stop_data()
         for attr in ("worker", "grad_worker"):
             w = getattr(self, attr)
             if w is not None:
@@ -323,6 +325,17 @@ def filter_transform(pre):
     if pre is None or getattr(pre, "name", "") != "zca" or not getattr(pre, "fitted", False):
         return None
     return pre.effective_filters
+
+
+def infer_tile_shape(n: int) -> tuple:
+    """A tile shape for a model file without ``input_shape``: square gray, square colour, else a row."""
+    r = int(round(np.sqrt(n)))
+    if r * r == n:
+        return (r, r)
+    r = int(round(np.sqrt(n / 3)))
+    if 3 * r * r == n:
+        return (r, r, 3)
+    return (1, n)
 
 
 def _looks_like_model(path: str) -> bool:

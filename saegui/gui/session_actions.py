@@ -6,15 +6,15 @@ import os
 
 from PySide6.QtCore import QByteArray
 
-from .settings import DataSettings, Session, replace
+from saegui.data import PRESETS
+
+from .settings import DataSettings, ModelSettings, Session, replace
 
 
 class SessionMixin:
     # -- presets and sessions ---------------------------------------------------------------------
     def apply_preset(self, name: str):
-        from . import _api
-        from .settings import ModelSettings
-        p = _api.presets().get(name)
+        p = PRESETS.get(name)
         if p is None:
             return
         cur = self.data_panel.settings()
@@ -37,18 +37,14 @@ class SessionMixin:
             self.statusBar().showMessage(f"Preset: {p['description']}", 10000)
 
     def apply_session(self, s: Session, preset: str = ""):
-        old_source, old_color = self.data_panel.source, self.data_panel.color_check.isChecked()
         self.model_panel.set_settings(s.model, preset=preset)
         self.training_panel.set_settings(s.training)
         self.data_panel.set_settings(s.data)
-        if self.images is None:
-            self._pending_source = s.data.source
-        elif s.data.source != old_source or s.data.color != old_color or self.images is None:
-            if not self.load_source(s.data.source):
-                return
-        else:
-            self.resample()
         self.sparsity_view.set_target(s.model.sparsity)
+        if self.images is None and not self.data_busy:
+            self._pending_source = s.data.source  # loaded at start-up / when first needed
+        else:
+            self.resample()  # reloads if the source or colour changed (in the background)
 
     # -- persistence ------------------------------------------------------------------------------
     def _restore_state(self):

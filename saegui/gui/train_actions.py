@@ -5,7 +5,6 @@ import time
 
 import numpy as np
 
-from .data_actions import tile_shape_for
 from .panels.training_panel import format_eta
 from .views.sparsity_view import activation_stats
 from .worker import GradCheckWorker, TrainWorker
@@ -48,19 +47,33 @@ class TrainMixin:
                                  max_iter=ts.max_iter, learning_rate=ts.learning_rate, dtype=np.dtype(ts.dtype),
                                  random_state=ds.seed if ds else 0)
 
-    def start_training(self) -> bool:
-        if self.worker is not None:
-            return False
+    def new_model(self, retry):
+        """A model for the panels' settings on data matching the Data panel, or None (said why).
+
+        If the data is still being prepared, ``retry`` runs once it is ready (Train or Check gradient
+        pressed during a load starts when the load ends; a failed load says why and cancels it).
+        """
         if not self.ensure_data():
-            if self.images is None:  # (a failed resample has already said why)
+            if self.data_busy:
+                self._after_data = retry
+                self.statusBar().showMessage("Preparing the data; starts when it is ready…")
+            elif self.images is None:
                 self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
-            return False
+            return None
         try:
-            model = self.build_model()
+            return self.build_model()
         except (ValueError, MemoryError) as e:
             self.dialogs.message("error", "Invalid settings", str(e) or "not enough memory for this model")
+            return None
+
+    def start_training(self) -> bool:
+        """Start a run now (True), or once the data being prepared is ready, or say why not (False)."""
+        if self.worker is not None:
             return False
-        tile = tile_shape_for(self.data_settings, self.X.shape[1])
+        model = self.new_model(self.start_training)
+        if model is None:
+            return False
+        tile = self.data_shape
         model.input_shape = tile
         if self.preprocessor is not None and hasattr(self.preprocessor, "state"):
             try:
@@ -109,6 +122,7 @@ class TrainMixin:
                                               w.paused)
 
     def stop_training(self):
+        self._after_data = None  # Stop also cancels a start waiting for the data
         if self.worker is not None:
             self.worker.stop()
             self.statusBar().showMessage("Stopping…")
@@ -182,14 +196,8 @@ class TrainMixin:
     def start_gradcheck(self) -> bool:
         if self.grad_worker is not None:
             return False
-        if not self.ensure_data():
-            if self.images is None:  # (a failed resample has already said why)
-                self.dialogs.message("warning", "No data", "Load some images first (File ▸ Open data…).")
-            return False
-        try:
-            model = self.build_model()
-        except (ValueError, MemoryError) as e:
-            self.dialogs.message("error", "Invalid settings", str(e) or "not enough memory for this model")
+        model = self.new_model(self.start_gradcheck)
+        if model is None:
             return False
         w = GradCheckWorker(model, self.X, mode="fast")
         w.progressed.connect(self._on_grad_progress)
@@ -202,6 +210,7 @@ class TrainMixin:
         return True
 
     def cancel_gradcheck(self):
+        self._after_data = None
         if self.grad_worker is not None:
             self.grad_worker.stop()
 

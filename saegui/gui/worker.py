@@ -27,7 +27,14 @@ _STARTED: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 
 def live_threads() -> list:
     """Every worker thread started in this process that is still running (tests join them)."""
-    return [t for t in list(_STARTED) if t.isRunning()]
+    return [t for t in list(_STARTED) if _running(t)]
+
+
+def _running(t: QThread) -> bool:
+    try:
+        return t.isRunning()
+    except RuntimeError:  # its C++ object is already deleted (deleteLater): not running
+        return False
 
 
 class _Tracked(QThread):

@@ -57,7 +57,17 @@ def dialogs():
 
 
 @pytest.fixture
-def window(qtbot, dialogs, tiny_images):
+def wait_data(qtbot):
+    """``wait_data(w)``: wait until the window's data requests (background loads and resamples, pending
+    panel edits) are done; returns whether the last one succeeded."""
+    def wait(w, timeout=20000):
+        qtbot.waitUntil(lambda: not w.data_pending, timeout=timeout)
+        return w.data_ok
+    return wait
+
+
+@pytest.fixture
+def window(qtbot, dialogs, tiny_images, wait_data):
     """A main window on tiny data: 500 patches, 30 iterations."""
     from saegui.gui.main_window import MainWindow
     from saegui.gui.settings import DataSettings, Session, TrainSettings
@@ -67,6 +77,7 @@ def window(qtbot, dialogs, tiny_images):
     w.show()
     w.apply_session(Session(DataSettings(source=tiny_images, num_patches=500), training=TrainSettings(max_iter=30)))
     assert w.load_source(tiny_images), dialogs.messages
+    assert wait_data(w), dialogs.messages
     assert w.X is not None and w.X.shape == (500, 64)
     yield w
     w.shutdown()

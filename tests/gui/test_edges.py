@@ -11,11 +11,12 @@ from saegui.gui.settings import DataSettings, ModelSettings, Session, TrainSetti
     (dict(patch_size=8, num_patches=200, preprocessing="none"), dict(hidden_size=2, decoder="linear",
                                                                       sparsity=0.999), dict(max_iter=2)),
 ])
-def test_extreme_settings_train_and_inspect(qtbot, window, dialogs, data, model, training):
+def test_extreme_settings_train_and_inspect(qtbot, window, dialogs, wait_data, data, model, training):
     w = window
     src = w.data_settings.source
     w.apply_session(Session(DataSettings(source=src, **data), ModelSettings(**model), TrainSettings(**training)))
-    assert w.ensure_data(), dialogs.messages
+    w.ensure_data()
+    assert wait_data(w) and w.ensure_data(), dialogs.messages
     assert w.start_training()
     qtbot.waitUntil(lambda: w.worker is None, timeout=20000)
     assert w.model is not None and w.filter_view.image() is not None

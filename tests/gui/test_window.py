@@ -136,13 +136,14 @@ def test_gradient_check_cancel(qtbot, window):
 
 
 @pytest.mark.parametrize("content", [b"", b"not an image at all", b"\x89PNG\r\n\x1a\n broken"])
-def test_bad_file_gives_message_and_keeps_data(qtbot, window, dialogs, tmp_path, content):
+def test_bad_file_gives_message_and_keeps_data(qtbot, window, dialogs, wait_data, tmp_path, content):
     w = window
     train(qtbot, w)
     model, X = w.model, w.X
     bad = tmp_path / "bad.png"
     bad.write_bytes(content)
-    assert not w.load_source(str(bad))
+    w.load_source(str(bad))
+    assert not wait_data(w)
     assert dialogs.messages and dialogs.messages[-1][0] == "error"
     assert "bad.png" in dialogs.messages[-1][2]
     assert w.model is model and w.X is X
@@ -162,14 +163,15 @@ def test_bad_model_and_session_files(qtbot, window, dialogs, tmp_path):
     assert len(dialogs.messages) == 2 and all(k == "error" for k, *_ in dialogs.messages)
 
 
-def test_impossible_patch_size_keeps_patches(qtbot, window, dialogs, tmp_path):
+def test_impossible_patch_size_keeps_patches(qtbot, window, dialogs, wait_data, tmp_path):
     w = window
     small = tmp_path / "small.npy"
     np.save(small, np.random.default_rng(1).random((3, 20, 20)))
-    assert w.load_source(str(small))
+    assert w.load_source(str(small)) and wait_data(w)
     X = w.X
     w.data_panel.patch_size_spin.setValue(30)  # does not fit into 20x20 images
-    assert not w.resample()
+    w.resample()
+    assert not wait_data(w)
     assert dialogs.messages and dialogs.messages[-1][0] == "error"
     assert w.X is X and w.data_panel.settings().patch_size == 8
 
@@ -264,13 +266,13 @@ def test_close_asks_before_discarding_unsaved_model(qtbot, window, dialogs):
     assert w.close()
 
 
-def test_changing_data_while_training_is_safe(qtbot, window, dialogs):
+def test_changing_data_while_training_is_safe(qtbot, window, dialogs, wait_data):
     w = window
     w.training_panel.max_iter_spin.setValue(100000)
     click(qtbot, w.training_panel.start_button)
     qtbot.waitUntil(lambda: w.worker is not None and w.worker.snapshot().iteration >= 1, timeout=10000)
     w.data_panel.patch_size_spin.setValue(6)
-    assert w.resample() and w.X.shape[1] == 36
+    assert w.resample() and wait_data(w) and w.X.shape[1] == 36
     qtbot.wait(700)  # live redraws with the run's own 64-input patches
     w.inspect_unit(0)
     assert w.inspector.index == 0
@@ -281,13 +283,14 @@ def test_changing_data_while_training_is_safe(qtbot, window, dialogs):
     assert not dialogs.messages
 
 
-def test_colour_zca_filters_in_pixel_space(qtbot, window, dialogs):
+def test_colour_zca_filters_in_pixel_space(qtbot, window, dialogs, wait_data):
     w = window
     w.apply_preset("color")
     w.data_panel.num_patches_spin.setValue(500)
     w.model_panel.hidden_spin.setValue(16)
     w.training_panel.max_iter_spin.setValue(10)
-    assert w.ensure_data() and w.X.shape == (500, 192)
+    w.ensure_data()
+    assert wait_data(w) and w.ensure_data() and w.X.shape == (500, 192)
     train(qtbot, w)
     fv = w.filter_view
     assert fv.pixel_check.isVisible() and fv.pixel_check.isChecked()
@@ -300,7 +303,7 @@ def test_colour_zca_filters_in_pixel_space(qtbot, window, dialogs):
     assert not dialogs.messages
 
 
-def test_mnist_idx_file_with_the_mnist_preset(qtbot, window, dialogs, tmp_path):
+def test_mnist_idx_file_with_the_mnist_preset(qtbot, window, dialogs, wait_data, tmp_path):
     import struct
     rng = np.random.default_rng(3)
     n = 10000  # as many as MNIST's test set: the preset samples 10000 whole digits
@@ -311,24 +314,27 @@ def test_mnist_idx_file_with_the_mnist_preset(qtbot, window, dialogs, tmp_path):
     path = tmp_path / "t10k-images-idx3-ubyte"
     path.write_bytes(struct.pack(">IIII", 0x803, n, 28, 28) + digits.tobytes())
     w = window
-    assert w.load_source(str(path)), dialogs.messages
+    assert w.load_source(str(path)) and wait_data(w), dialogs.messages
     i = w.model_panel.preset_combo.findData("mnist")
     w.model_panel.preset_combo.setCurrentIndex(i)
     w.model_panel.preset_combo.activated.emit(i)
+    assert wait_data(w), dialogs.messages
     assert w.data_settings.source == str(path), dialogs.messages  # the preset keeps the loaded digits
     assert w.data_settings.patch_size == 28, dialogs.messages
     w.data_panel.num_patches_spin.setValue(200)
     w.model_panel.hidden_spin.setValue(16)
     w.training_panel.max_iter_spin.setValue(5)
-    assert w.ensure_data() and w.X.shape == (200, 784)
+    w.ensure_data()
+    assert wait_data(w) and w.ensure_data() and w.X.shape == (200, 784)
     train(qtbot, w)
     assert w.filter_view.image().shape == (4 * 29 + 1, 4 * 29 + 1)
     assert not dialogs.messages
 
 
-def test_train_with_an_impossible_pending_change_says_it_once(qtbot, window, dialogs):
+def test_train_with_an_impossible_pending_change_says_it_once(qtbot, window, dialogs, wait_data):
     w = window
     w.data_panel.patch_size_spin.setValue(100)  # larger than the 64x64 images; resample is pending
     assert not w.start_training()
+    assert not wait_data(w) and w.worker is None
     assert len(dialogs.messages) == 1 and dialogs.messages[0][0] == "error"
     assert w.training_panel.start_button.isEnabled() and w.data_panel.settings().patch_size == 8

@@ -10,7 +10,9 @@ from ..sci_spin import SciSpinBox
 from ..settings import PREPROCESSING_LABELS, PREPROCESSINGS, DataSettings
 from .common import combo, group, int_spin, named, set_combo
 
-BUILTIN_LABELS = {"builtin:natural": "Natural images (built-in)", "builtin:bars": "Bars (built-in)"}
+BUILTIN_LABELS = {"builtin:natural": "Natural images, whitened (built-in)",
+                  "builtin:leaves": "Dead leaves, raw pixels (built-in)",
+                  "builtin:bars": "Bars (built-in)"}
 
 
 def source_label(spec: str) -> str:
@@ -137,6 +139,12 @@ class DataPanel(QWidget):
             i = self.source_combo.count() - 1
             self.source_combo.setItemData(i, spec, role=3)  # Qt.ToolTipRole
         self.source_combo.setCurrentIndex(i)
+
+    def forget_source(self, spec: str) -> None:
+        """Drop a file or folder that failed to load from the list (built-ins stay)."""
+        i = self.source_combo.findData(spec)
+        if i >= 0 and spec not in BUILTIN_LABELS and spec != self._source:
+            self.source_combo.removeItem(i)
 
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)

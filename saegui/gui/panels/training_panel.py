@@ -103,6 +103,7 @@ class TrainingPanel(QWidget):
         self.grad_box = gbox  # placed by the window (under the model settings)
 
         self.optimizer_combo.currentIndexChanged.connect(self._update_enabled)
+        self._running = self._grad_running = self._data_busy = False
         self.set_running(False)
         self._update_enabled()
 
@@ -122,7 +123,8 @@ class TrainingPanel(QWidget):
 
     # -- state --------------------------------------------------------------------------------------
     def set_running(self, running: bool, paused: bool = False) -> None:
-        self.start_button.setEnabled(not running)
+        self._running = running
+        self._update_buttons()
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")
@@ -135,10 +137,20 @@ class TrainingPanel(QWidget):
             self._update_enabled()
 
     def set_grad_running(self, running: bool) -> None:
-        self.grad_button.setEnabled(not running)
+        self._grad_running = running
+        self._update_buttons()
         self.grad_cancel_button.setEnabled(running)
         if running:
             self.grad_progress.setRange(0, 0)  # busy until the first progress report
+
+    def set_data_busy(self, busy: bool) -> None:
+        """While the window prepares data, Train and Check gradient wait for it."""
+        self._data_busy = busy
+        self._update_buttons()
+
+    def _update_buttons(self):
+        self.start_button.setEnabled(not self._running and not self._data_busy)
+        self.grad_button.setEnabled(not self._grad_running and not self._data_busy)
 
     def show_progress(self, iteration: int, max_iter: int, cost: float, elapsed: float, paused: bool = False) -> None:
         bar = self.progress_bar
