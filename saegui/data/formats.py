@@ -19,6 +19,7 @@ import gzip
 import os
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -130,7 +131,7 @@ def _npy_header(f, where: str):
         elif version == (2, 0):
             shape, fortran, dtype = fmt.read_array_header_2_0(f)
         else:
-            shape, fortran, dtype = fmt._read_array_header(f, version)
+            raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]}")
     except Exception as e:
         raise DataError(f"{where}: not a valid .npy array header ({e})") from None
     if dtype.hasobject:
@@ -238,7 +239,7 @@ def read_idx(path, *, color: bool = False) -> tuple[list, list]:
             data = f.read(need)
     except DataError:
         raise
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:  # zlib: a broken deflate stream
         raise DataError(f"{path}: truncated or corrupt IDX file ({type(e).__name__}: {e})") from None
     if len(data) < need:
         raise DataError(f"{path}: truncated; the IDX header announces {shape_text} ({need} bytes) "

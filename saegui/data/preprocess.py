@@ -171,7 +171,17 @@ class Exercise(Preprocessor):
         self.pstd = float(s["pstd"])
 
 
+#: Whitening needs an n x n eigendecomposition, O(n^3): about 1 s at n = 768 (colour 16x16) and 20 s at
+#: 3072 here; beyond this many inputs per patch it would run for many minutes, so it is refused.
+MAX_WHITENING_INPUTS = 4096
+
+
 def _eig(X, where):
+    n = X.shape[1]
+    if n > MAX_WHITENING_INPUTS:
+        raise DataError(f"{where}: whitening {n} inputs per patch needs a {n}x{n} eigendecomposition "
+                        f"that would run for many minutes (the limit is {MAX_WHITENING_INPUTS}); use "
+                        "smaller patches (the exercise used 8x8x3 = 192) or another preprocessing")
     with np.errstate(over="ignore", invalid="ignore"):
         mean = X.mean(axis=0)
         centred = X - mean

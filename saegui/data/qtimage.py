@@ -132,12 +132,40 @@ class _QtWarnings:
                 sys.stderr.write(message + "\n")
 
         self.previous = qInstallMessageHandler(handler)
+        # libpng's *error* callback and libtiff's handlers print with fprintf(stderr), past Qt's
+        # message handler: catch file descriptor 2 itself for the duration of the decode.
+        self._saved_fd = self._capture = None
+        try:
+            import tempfile
+
+            sys.stderr.flush()
+            self._capture = tempfile.TemporaryFile()
+            self._saved_fd = os.dup(2)
+            os.dup2(self._capture.fileno(), 2)
+        except (OSError, ValueError, AttributeError):  # no usable fd 2 (embedded, closed): skip it
+            self._saved_fd = None
         return self
 
     def __exit__(self, *exc):
         from PySide6.QtCore import qInstallMessageHandler
 
         qInstallMessageHandler(self.previous)
+        if self._saved_fd is not None:
+            self.collect()
+            os.dup2(self._saved_fd, 2)
+            os.close(self._saved_fd)
+        if self._capture is not None:
+            self._capture.close()
+
+    def collect(self):
+        """Move what was printed on fd 2 so far into ``messages``."""
+        if self._saved_fd is None:
+            return
+        self._capture.seek(0)
+        text = self._capture.read().decode("utf-8", "replace")
+        self._capture.seek(0)
+        self._capture.truncate()
+        self.messages += [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def read_image_file(path, *, color: bool = False) -> np.ndarray:
@@ -152,6 +180,7 @@ def read_image_file(path, *, color: bool = False) -> np.ndarray:
         try:
             img = _read(path, color)
         except DataError as e:
+            warnings.collect()
             if warnings.messages and str(e).endswith("(Unable to read image data)"):
                 raise DataError(str(e).replace("Unable to read image data", warnings.messages[-1])) from None
             raise
