@@ -237,6 +237,13 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "gui"):
+        if sys.platform.startswith("linux") and not any(
+                os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+            # Qt would abort the process (SIGABRT) with a page about platform plugins.
+            print("saegui: error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are "
+                  "not set); use 'saegui train' on the command line, or set QT_QPA_PLATFORM=offscreen",
+                  file=sys.stderr)
+            return 2
         from .gui import run_app
         return run_app(sys.argv[:1])
     try:

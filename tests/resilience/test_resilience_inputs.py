@@ -318,3 +318,13 @@ def test_named_pipe_and_devices_do_not_hang(tmp_path):
     assert results[str(folder / "pipe")].startswith("DataError"), results
     assert results[str(folder)].startswith("LOADED 1 1"), results   # the pipe skipped, listed
     assert all(r.startswith("DataError") for k, r in results.items() if k.startswith("/dev")), results
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland display variables")
+def test_no_display_is_a_message_not_an_abort():
+    """`saegui` on a machine without a display: one line, exit 2 -- not Qt's SIGABRT."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    p = subprocess.run([PYTHON, "-m", "saegui"], capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 2, (p.returncode, p.stderr[-500:])
+    assert p.stderr.count("\n") == 1 and "no display" in p.stderr and "saegui train" in p.stderr
