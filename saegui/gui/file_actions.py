@@ -24,25 +24,33 @@ MAX_RECENT = 8
 
 
 class FileMixin:
-    # -- data -----------------------------------------------------------------------------------
-    def open_data_dialog(self):
-        path = self.dialogs.open_file("Open data", self.last_folder("data"), DATA_FILTERS)
+    def ask_path(self, mode: str, kind: str, title: str, filters: str = "", name: str = "") -> str:
+        """Ask ``self.dialogs`` for a path to ``mode`` ("open", "save" or "folder"), starting in the folder
+        last used for ``kind`` (data, model, export, session), which is then remembered. "" if cancelled."""
+        folder = self.last_folder(kind)
+        if mode == "folder":
+            path = self.dialogs.open_folder(title, folder)
+        elif mode == "save":
+            path = self.dialogs.save_file(title, os.path.join(folder, name), filters)
+        else:
+            path = self.dialogs.open_file(title, folder, filters)
         if path:
-            self.remember_folder("data", path)
-            self.load_source(path)
+            self.remember_folder(kind, path, is_dir=mode == "folder")
+        return path
 
-    def open_folder_dialog(self):
-        path = self.dialogs.open_folder("Open a folder of images", self.last_folder("data"))
-        if path:
-            self.remember_folder("data", path, is_dir=True)
-            self.load_source(path)
+    # -- data -----------------------------------------------------------------------------------
+    def open_data_dialog(self) -> bool:
+        path = self.ask_path("open", "data", "Open data", DATA_FILTERS)
+        return bool(path) and self.load_source(path)
+
+    def open_folder_dialog(self) -> bool:
+        path = self.ask_path("folder", "data", "Open a folder of images")
+        return bool(path) and self.load_source(path)
 
     # -- models ---------------------------------------------------------------------------------
-    def open_model_dialog(self):
-        path = self.dialogs.open_file("Open model", self.last_folder("model"), MODEL_FILTERS)
-        if path:
-            self.remember_folder("model", path)
-            self.open_model(path)
+    def open_model_dialog(self) -> bool:
+        path = self.ask_path("open", "model", "Open model", MODEL_FILTERS)
+        return bool(path) and self.open_model(path)
 
     def open_model(self, path) -> bool:
         from saegui.core import SparseAutoencoder
@@ -65,12 +73,8 @@ class FileMixin:
         if self.model is None:
             self.dialogs.message("information", "No model", "Train or open a model first.")
             return False
-        path = self.dialogs.save_file("Save model", os.path.join(self.last_folder("model"), "sae_model.npz"),
-                                      MODEL_FILTERS)
-        if not path:
-            return False
-        self.remember_folder("model", path)
-        return self.save_model(path)
+        path = self.ask_path("save", "model", "Save model", MODEL_FILTERS, "sae_model.npz")
+        return bool(path) and self.save_model(path)
 
     def save_model(self, path) -> bool:
         if self.model is None:
@@ -97,12 +101,8 @@ class FileMixin:
         scale = self.dialogs.get_int("Export filters", "Scale factor (pixels per weight):", 8, 1, 64)
         if scale is None:
             return False
-        path = self.dialogs.save_file("Export filters as PNG", os.path.join(self.last_folder("export"), "filters.png"),
-                                      "PNG image (*.png)")
-        if not path:
-            return False
-        self.remember_folder("export", path)
-        return self.export_filters(path, scale)
+        path = self.ask_path("save", "export", "Export filters as PNG", "PNG image (*.png)", "filters.png")
+        return bool(path) and self.export_filters(path, scale)
 
     def export_filters(self, path, scale=8) -> bool:
         img = self.filter_view.image()
@@ -125,12 +125,8 @@ class FileMixin:
         if not self.current_history():
             self.dialogs.message("information", "No cost history", "Train a model first.")
             return False
-        path = self.dialogs.save_file("Export cost history", os.path.join(self.last_folder("export"), "cost.csv"),
-                                      "CSV (*.csv)")
-        if not path:
-            return False
-        self.remember_folder("export", path)
-        return self.export_history(path)
+        path = self.ask_path("save", "export", "Export cost history", "CSV (*.csv)", "cost.csv")
+        return bool(path) and self.export_history(path)
 
     def current_history(self) -> dict:
         h = getattr(self.model, "history_", None) or {}
@@ -157,12 +153,8 @@ class FileMixin:
         return Session(self.data_panel.settings(), self.model_panel.settings(), self.training_panel.settings())
 
     def save_session_dialog(self) -> bool:
-        path = self.dialogs.save_file("Save session", os.path.join(self.last_folder("session"), "session.json"),
-                                      SESSION_FILTERS)
-        if not path:
-            return False
-        self.remember_folder("session", path)
-        return self.save_session(path)
+        path = self.ask_path("save", "session", "Save session", SESSION_FILTERS, "session.json")
+        return bool(path) and self.save_session(path)
 
     def save_session(self, path) -> bool:
         try:
@@ -176,11 +168,8 @@ class FileMixin:
         return True
 
     def load_session_dialog(self) -> bool:
-        path = self.dialogs.open_file("Load session", self.last_folder("session"), SESSION_FILTERS)
-        if not path:
-            return False
-        self.remember_folder("session", path)
-        return self.load_session(path)
+        path = self.ask_path("open", "session", "Load session", SESSION_FILTERS)
+        return bool(path) and self.load_session(path)
 
     def load_session(self, path) -> bool:
         try:

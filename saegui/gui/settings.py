@@ -23,12 +23,20 @@ PREPROCESSING_LABELS = {
     "scale": "Scale to [0, 1]",
     "none": "None",
 }
-BUILTIN_SOURCES = ("builtin:natural", "builtin:bars")
 
 
 def _check(cond: bool, name: str, msg: str) -> None:
     if not cond:
         raise ValueError(f"{name}: {msg}")
+
+
+def _int_in(value, name: str, lo: int, hi: int, hi_text: str | None = None) -> None:
+    _check(isinstance(value, int) and lo <= value <= hi, name,
+           f"must be an integer in {lo}..{hi_text or hi}")
+
+
+def _one_of(value, name: str, choices) -> None:
+    _check(value in choices, name, f"must be one of {', '.join(choices)}")
 
 
 def _finite(x) -> bool:
@@ -47,13 +55,12 @@ class DataSettings:
 
     def __post_init__(self):
         _check(isinstance(self.source, str) and self.source.strip() != "", "source", "must be a non-empty text")
-        _check(isinstance(self.patch_size, int) and 2 <= self.patch_size <= 128, "patch_size", "must be an integer in 2..128")
-        _check(isinstance(self.num_patches, int) and 10 <= self.num_patches <= 1_000_000,
-               "num_patches", "must be an integer in 10..1000000")
-        _check(self.preprocessing in PREPROCESSINGS, "preprocessing", f"must be one of {', '.join(PREPROCESSINGS)}")
+        _int_in(self.patch_size, "patch_size", 2, 128)
+        _int_in(self.num_patches, "num_patches", 10, 1_000_000)
+        _one_of(self.preprocessing, "preprocessing", PREPROCESSINGS)
         _check(_finite(self.zca_epsilon) and self.zca_epsilon > 0, "zca_epsilon", "must be a positive number")
         _check(isinstance(self.color, bool), "color", "must be true or false")
-        _check(isinstance(self.seed, int) and 0 <= self.seed < 2**31, "seed", "must be an integer in 0..2^31-1")
+        _int_in(self.seed, "seed", 0, 2**31 - 1, "2^31-1")
 
     @property
     def inputs_per_patch(self) -> int:
@@ -70,9 +77,9 @@ class ModelSettings:
     sparsity: float = 0.01
 
     def __post_init__(self):
-        _check(isinstance(self.hidden_size, int) and 1 <= self.hidden_size <= 10000, "hidden_size", "must be an integer in 1..10000")
-        _check(self.activation in ACTIVATIONS, "activation", f"must be one of {', '.join(ACTIVATIONS)}")
-        _check(self.decoder in DECODERS, "decoder", f"must be one of {', '.join(DECODERS)}")
+        _int_in(self.hidden_size, "hidden_size", 1, 10000)
+        _one_of(self.activation, "activation", ACTIVATIONS)
+        _one_of(self.decoder, "decoder", DECODERS)
         _check(_finite(self.lambda_) and self.lambda_ >= 0, "lambda_", "must be a number >= 0")
         _check(_finite(self.beta) and self.beta >= 0, "beta", "must be a number >= 0")
         _check(_finite(self.sparsity) and 0 < self.sparsity < 1, "sparsity", "must be strictly between 0 and 1")
@@ -86,10 +93,10 @@ class TrainSettings:
     dtype: str = "float64"
 
     def __post_init__(self):
-        _check(self.optimizer in OPTIMIZERS, "optimizer", f"must be one of {', '.join(OPTIMIZERS)}")
-        _check(isinstance(self.max_iter, int) and 1 <= self.max_iter <= 1_000_000, "max_iter", "must be an integer in 1..1000000")
+        _one_of(self.optimizer, "optimizer", OPTIMIZERS)
+        _int_in(self.max_iter, "max_iter", 1, 1_000_000)
         _check(_finite(self.learning_rate) and self.learning_rate > 0, "learning_rate", "must be a positive number")
-        _check(self.dtype in DTYPES, "dtype", f"must be one of {', '.join(DTYPES)}")
+        _one_of(self.dtype, "dtype", DTYPES)
 
 
 @dataclass(frozen=True)

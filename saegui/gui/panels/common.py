@@ -1,6 +1,8 @@
 """Small helpers shared by the panels."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QSpinBox, QWidget
 
 
@@ -53,3 +55,15 @@ def group(title: str) -> tuple[QGroupBox, QFormLayout]:
     f.setVerticalSpacing(5)
     f.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     return g, f
+
+
+@contextmanager
+def signals_blocked(*widgets):
+    """Set several widgets at once without each change emitting (the panel emits one ``changed`` after)."""
+    for w in widgets:
+        w.blockSignals(True)
+    try:
+        yield
+    finally:
+        for w in widgets:
+            w.blockSignals(False)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from ..sci_spin import SciSpinBox
 from ..settings import PREPROCESSING_LABELS, PREPROCESSINGS, DataSettings
-from .common import combo, group, int_spin, named, set_combo
+from .common import combo, group, int_spin, named, set_combo, signals_blocked
 
 BUILTIN_LABELS = {"builtin:natural": "Natural images, whitened (built-in)",
                   "builtin:leaves": "Dead leaves, raw pixels (built-in)",
@@ -108,11 +108,8 @@ class DataPanel(QWidget):
                             seed=self.seed_spin.value())
 
     def set_settings(self, s: DataSettings) -> None:
-        widgets = (self.patch_size_spin, self.num_patches_spin, self.preprocessing_combo, self.epsilon_spin,
-                   self.color_check, self.seed_spin)
-        for w in widgets:
-            w.blockSignals(True)
-        try:
+        with signals_blocked(self.patch_size_spin, self.num_patches_spin, self.preprocessing_combo,
+                             self.epsilon_spin, self.color_check, self.seed_spin):
             self.set_source(s.source)
             self.patch_size_spin.setValue(s.patch_size)
             self.num_patches_spin.setValue(s.num_patches)
@@ -120,9 +117,6 @@ class DataPanel(QWidget):
             self.epsilon_spin.setValue(s.zca_epsilon)
             self.color_check.setChecked(s.color)
             self.seed_spin.setValue(s.seed)
-        finally:
-            for w in widgets:
-                w.blockSignals(False)
         self._update_enabled()
         self.changed.emit()
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ..sci_spin import SciSpinBox
 from ..settings import ACTIVATIONS, DECODERS, ModelSettings
 from ..text import RHO_HAT, RHO_HAT_J
-from .common import combo, group, int_spin, named, set_combo
+from .common import combo, group, int_spin, named, set_combo, signals_blocked
 
 PRESET_LABELS = (
     ("", "Custom"),
@@ -87,20 +87,14 @@ class ModelPanel(QWidget):
                              beta=self.beta_spin.value(), sparsity=self.rho_spin.value())
 
     def set_settings(self, s: ModelSettings, preset: str = "") -> None:
-        ws = (self.hidden_spin, self.activation_combo, self.decoder_combo, self.lambda_spin, self.beta_spin,
-              self.rho_spin)
-        for w in ws:
-            w.blockSignals(True)
-        try:
+        with signals_blocked(self.hidden_spin, self.activation_combo, self.decoder_combo, self.lambda_spin,
+                             self.beta_spin, self.rho_spin):
             self.hidden_spin.setValue(s.hidden_size)
             set_combo(self.activation_combo, s.activation)
             set_combo(self.decoder_combo, s.decoder)
             self.lambda_spin.setValue(s.lambda_)
             self.beta_spin.setValue(s.beta)
             self.rho_spin.setValue(s.sparsity)
-        finally:
-            for w in ws:
-                w.blockSignals(False)
         self.set_preset_label(preset)
         self.changed.emit()
 
