@@ -29,8 +29,6 @@ def hidden_activations(activation, X, W1, b1):
 class TrainMixin:
     worker: TrainWorker | None = None
     grad_worker: GradCheckWorker | None = None
-    model = None
-    model_saved = True
     _drawn_version = -1
     _last_sparsity = 0.0
 
@@ -144,7 +142,7 @@ class TrainMixin:
         if snap.history["cost"]:
             self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.history["cost"][-1], snap.elapsed,
                                               w.paused)
-        from .main_window import filter_transform
+        from .model_actions import filter_transform
         self.filter_view.set_filters(snap.W1, self._train_tile, transform=filter_transform(self._train_pre),
                                      title=f"<b>Filters</b> — iteration {snap.iteration} (training)")
         self.cost_view.set_history(snap.history)

@@ -3,16 +3,23 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..sci_spin import SciSpinBox
 from ..settings import PREPROCESSING_LABELS, PREPROCESSINGS, DataSettings
 from .common import combo, group, int_spin, named, set_combo, signals_blocked
 
-BUILTIN_LABELS = {"builtin:natural": "Natural images, whitened (built-in)",
-                  "builtin:leaves": "Dead leaves, raw pixels (built-in)",
+BUILTIN_LABELS = {"builtin:natural": "Natural images (built-in)",
+                  "builtin:leaves": "Leaves, raw pixels (built-in)",
                   "builtin:bars": "Bars (built-in)"}
+BUILTIN_TIPS = {
+    "builtin:natural": "Whitened dead-leaves images, like the exercise's IMAGES.mat (for the exercise's "
+                       "preprocessing and the sigmoid decoder).",
+    "builtin:leaves": "The same dead-leaves images before whitening, pixels in [0, 1] (gray or colour): for "
+                      "preprocessing that whitens itself, e.g. ZCA in the colour preset.",
+    "builtin:bars": "Földiák's bars: small images of random horizontal and vertical bars.",
+}
 
 
 def source_label(spec: str) -> str:
@@ -38,6 +45,8 @@ class DataPanel(QWidget):
                                   "Where the training patches come from: a built-in image set, an image file, "
                                   "a folder of images, a .mat or an IDX (MNIST) file. You can also drop files "
                                   "or folders onto the window.")
+        for i, spec in enumerate(BUILTIN_LABELS):
+            self.source_combo.setItemData(i, BUILTIN_TIPS[spec], Qt.ItemDataRole.ToolTipRole)
         self.source_combo.activated.connect(self._on_source_activated)
         self.open_file_button = named(QPushButton("Open file…"), "openFileButton", "Open data file",
                                       "Open an image, .mat, .npy or IDX file (Ctrl+O)")
@@ -131,7 +140,7 @@ class DataPanel(QWidget):
         if i < 0:
             self.source_combo.addItem(source_label(spec), spec)
             i = self.source_combo.count() - 1
-            self.source_combo.setItemData(i, spec, role=3)  # Qt.ToolTipRole
+            self.source_combo.setItemData(i, spec, Qt.ItemDataRole.ToolTipRole)
         self.source_combo.setCurrentIndex(i)
 
     def forget_source(self, spec: str) -> None:

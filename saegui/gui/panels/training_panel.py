@@ -23,6 +23,9 @@ def format_eta(seconds: float) -> str:
     return f"{h} h {m:02d} min"
 
 
+WAITING_TEXT = "Preparing the data… Train is available as soon as it is ready."
+
+
 class TrainingPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -144,7 +147,12 @@ class TrainingPanel(QWidget):
             self.grad_progress.setRange(0, 0)  # busy until the first progress report
 
     def set_data_busy(self, busy: bool) -> None:
-        """While the window prepares data, Train and Check gradient wait for it."""
+        """While the window prepares data, Train and Check gradient wait for it (and say so)."""
+        if busy and not self._data_busy and not self._running:
+            self._idle_text = self.status_label.text()
+            self.status_label.setText(WAITING_TEXT)
+        elif not busy and self.status_label.text() == WAITING_TEXT:
+            self.status_label.setText(self._idle_text)
         self._data_busy = busy
         self._update_buttons()
 
