@@ -11,7 +11,15 @@ __all__ = ["DataError", "DataWarning"]
 
 
 class DataError(ValueError):
-    """Bad input data; the message names the file (and variable) and the problem."""
+    """Bad input data; the message names the file (and variable) and the problem.
+
+    Always one line: messages quoted from other libraries (numpy's header checks, scipy, Qt's image
+    plugins) sometimes span several, and the command line promises a single line."""
+
+    def __init__(self, message="", *args):
+        if isinstance(message, str) and ("\n" in message or "\r" in message):
+            message = " ".join(line.strip() for line in message.splitlines() if line.strip())
+        super().__init__(message, *args)
 
 
 class DataWarning(UserWarning):

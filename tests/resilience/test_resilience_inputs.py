@@ -328,3 +328,17 @@ def test_no_display_is_a_message_not_an_abort():
     p = subprocess.run([PYTHON, "-m", "saegui"], capture_output=True, text=True, timeout=60, env=env)
     assert p.returncode == 2, (p.returncode, p.stderr[-500:])
     assert p.stderr.count("\n") == 1 and "no display" in p.stderr and "saegui train" in p.stderr
+
+
+def test_npy_with_an_oversized_header_is_one_line(tmp_path, capsys):
+    """numpy refuses headers over 10000 bytes with a three-line message: still one line for us.
+    (Found by the thorough hypothesis run: a bit flip in a .npy header's length field.)"""
+    data = bytearray(rc.valid_bytes("npy"))
+    data[8:10] = (10107).to_bytes(2, "little")
+    path = tmp_path / "img.npy"
+    path.write_bytes(bytes(data) + b" " * 10200)
+    with pytest.raises(DataError) as info:
+        load_source(str(path))
+    assert_names_file(info.value, str(path))
+    assert main(["train", "--data", str(path), "--png", "", "--quiet"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -107,7 +107,11 @@ def test_cost_finite_and_gradient_matches_numerical(visible, hidden, m, lambda_,
                               random_state=seed)
     r = model.check_gradient(X, mode="full")
     assert np.isfinite(r.relative_difference)
-    assert r.relative_difference < 1e-7, r.summary()
+    if r.relative_difference >= 1e-7:
+        # Steep KL terms (beta=10, saturated tanh) give central differences a truncation error
+        # ~ eps^2: it must shrink ~100x with eps 10x smaller, as it does for a correct gradient.
+        r2 = model.check_gradient(X, mode="full", epsilon=1e-5)
+        assert r2.relative_difference < 1e-8, (r.summary(), r2.summary())
     theta = rng.normal(0, scale, 2 * hidden * visible + hidden + visible)
     model.set_theta(theta, visible)
     parts = model.cost_parts(X)
