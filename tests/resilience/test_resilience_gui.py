@@ -664,4 +664,10 @@ def test_random_actions_never_break_the_window(qtbot, window, dialogs, corpus, t
     qtbot.waitUntil(lambda: w.worker is None and w.grad_worker is None and not w.data_pending, timeout=30000)
     assert not live_threads()
     assert w.training_panel.start_button.isEnabled()
-    train(qtbot, w)                        # still trains after all that
+    # Still loads and trains after all that (small settings: the monkey may have left slow ones).
+    from saegui.gui.settings import DataSettings, ModelSettings, Session, TrainSettings
+    w.apply_session(Session(DataSettings(source=tiny_images, num_patches=500), ModelSettings(),
+                            TrainSettings(max_iter=20)))
+    assert settled(qtbot, w), dialogs.messages[-3:]
+    train(qtbot, w)
+    assert w.model.n_iter_ > 0 and w.model.W1.shape == (25, 64)
