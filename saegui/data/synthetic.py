@@ -3,12 +3,12 @@
 ``natural_images``: a dead-leaves model -- opaque ellipses with power-law sizes (density ~ r^-3 on
 [4 px, size/4], which makes the image statistics scale-invariant with a ~1/f^2 power spectrum like
 natural images), random orientations, aspect ratios and intensities, the nearer ones occluding the
-farther ones, each carrying one of 8 oriented 1/f textures (bark, grain, grass) at a random amplitude --
-followed by the whitening Olshausen & Field applied to the exercise's ``IMAGES``: the 1/f-compensating
+farther ones, each carrying one of 8 oriented 1/f textures (bark, grain, grass) at a heavy-tailed random
+amplitude, seen through a camera-like S-shaped response into [0, 1] -- followed by the whitening Olshausen & Field applied to the exercise's ``IMAGES``: the 1/f-compensating
 filter f * exp(-(f/f0)^4) in the frequency domain, then each image scaled to variance 0.1. f0 is 0.35
 cycles/pixel rather than the notes' 0.4: ``IMAGES.mat``'s whitened spectrum falls off faster than the
 filter alone (its camera's blur), and 0.35 matches it. The result looks (and trains) like ``IMAGES.mat``:
-values roughly -3 to 3, a flat spectrum up to the cut-off, and with the exercise defaults 1-1.5 cycle
+values roughly -2 to 2 (IMAGES.mat -2 to 3), a flat spectrum up to the cut-off, and with the exercise defaults 1-1.5 cycle
 Gabor-like edge detectors of the same size, frequency and orientation selectivity
 (:mod:`saegui.data.edges` measures it). Without the textures and with shapes down to 2 px (the first
 version) the filters were smaller single-edge Gaussian derivatives. Deterministic for a seed; 10 images
@@ -50,16 +50,19 @@ def oriented_textures(rng: np.random.Generator, size: int, n: int = 8, bandwidth
 
 
 def dead_leaves(rng: np.random.Generator, size: int, *, color: bool = False, r_min: float = 4.0,
-                r_max: float | None = None, cover: float = 4.0, texture: float = 1.0,
+                r_max: float | None = None, cover: float = 4.0, texture: float = 3.0,
                 textures: np.ndarray | None = None) -> np.ndarray:
     """One (size, size) (or (size, size, 3)) dead-leaves image with values in [0, 1].
 
     ``cover`` is the expected number of shapes over each pixel (e^-cover of the image is left as
     background); radii follow p(r) ~ r^-3 on [r_min, r_max] (default size / 4). Each shape (and the
     background) carries one of ``textures`` (default: 8 new :func:`oriented_textures`), cyclically
-    shifted for this image, with an amplitude uniform in [0, ``texture``] (in units of the texture's
-    standard deviation, against intensities uniform in [0, 1]); with a texture the image is then
-    rescaled to [0, 1]. ``texture=0`` gives flat shapes.
+    shifted for this image, with an amplitude ``texture * u^3``, u uniform in [0, 1] (in units of the
+    texture's standard deviation, against intensities uniform in [0, 1]): most shapes faintly textured,
+    a few strongly, which keeps the whitened images heavy-tailed (kurtosis about 2.6 for 3.0, IMAGES.mat
+    about 4; uniform amplitudes gave 0.7, flat shapes 3.5). With a texture the image is then
+    mapped back into [0, 1] by ``0.5 + 0.5 tanh(z / 1.5)`` (z: the image standardised), a camera-like
+    response with about the contrast of flat shapes. ``texture=0`` gives flat shapes.
     """
     r_max = float(r_max if r_max is not None else size / 4)
     mean_r2 = 2 * np.log(r_max / r_min) / (r_min ** -2 - r_max ** -2)
@@ -98,14 +101,16 @@ def dead_leaves(rng: np.random.Generator, size: int, *, color: bool = False, r_m
         if textures.shape[1:] != (size, size):
             raise DataError(f"dead_leaves: textures must be (n, {size}, {size}), got {textures.shape}")
         which = rng.integers(0, len(textures), n + 1)  # per shape, the last one for the background
-        amp = texture * rng.random(n + 1)
+        amp = texture * rng.random(n + 1) ** 3
         dy, dx = rng.integers(0, size, (2, len(textures)))  # cyclic shift of each texture in this image
         w = which[depth]
         ys, xs = np.divmod(np.arange(size * size), size)
         tex = amp[depth] * textures.reshape(len(textures), -1)[w, (ys + dy[w]) % size * size + (xs + dx[w]) % size]
         img = img + (tex[:, None] if color else tex)
-        img -= img.min()
-        img /= max(img.max(), 1e-12)
+        # back into [0, 1] through a camera-like S-shaped response: contrast as flat shapes have
+        # (std about 0.27; a plain min-max rescale would leave a quarter of it, and the colour preset's
+        # ZCA epsilon would then blur its filters), extremes compressed instead of clipped
+        img = 0.5 + 0.5 * np.tanh((img - img.mean()) / (1.5 * max(img.std(), 1e-12)))
     return img.reshape((size, size, 3) if color else (size, size))
 
 
@@ -122,7 +127,7 @@ def whiten(img: np.ndarray, f0: float = 0.4) -> np.ndarray:
 
 
 def natural_images(seed: int = 0, n_images: int = 10, size: int = 512, *, color: bool = False,
-                   whitened: bool = True, variance: float = 0.1, f0: float = 0.35, texture: float = 1.0) -> ImageSet:
+                   whitened: bool = True, variance: float = 0.1, f0: float = 0.35, texture: float = 3.0) -> ImageSet:
     """``builtin:natural``: ``n_images`` whitened dead-leaves images (size, size) (see module docstring).
 
     ``whitened=False`` gives the raw dead-leaves images in [0, 1]. Each whitened image is scaled to the

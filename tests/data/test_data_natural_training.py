@@ -7,11 +7,12 @@ Slow (about 5 s of L-BFGS per training): run with ``-m slow``. The numbers are
                    IMAGES.mat  builtin:natural (before)  builtin:natural (now)
 =================  ==========  =======================  ========================
 gabor_r2           0.93        0.96-0.97                 0.96-0.97
-orientation        0.62        0.62-0.64                 0.72
-localisation       0.49-0.51   0.68-0.70                 0.52-0.53
-sigma_across (px)  2.2-2.6     1.35-1.41                 2.2-2.3
-sigma_along (px)   3.9         2.2-2.3                   4.1
-frequency (c/px)   0.15        0.02                      0.15-0.16
+orientation        0.62        0.62-0.64                 0.72-0.73
+localisation       0.49-0.51   0.68-0.70                 0.49-0.54
+sigma_across (px)  2.2-2.6     1.35-1.41                 2.0-2.1
+sigma_along (px)   3.9         2.2-2.3                   3.6-4.4
+frequency (c/px)   0.15        0.02                      0.15-0.17
+final cost         0.45        0.45                      0.44-0.45
 =================  ==========  =======================  ========================
 
 "Before" (flat dead leaves, f0 0.4) gave small single-edge Gaussian derivatives, too localised and
