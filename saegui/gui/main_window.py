@@ -17,7 +17,7 @@ from .menus import build_menus
 from .model_actions import ModelMixin
 from .panels import DataPanel, ModelPanel, TrainingPanel
 from .session_actions import SessionMixin
-from .train_actions import TrainMixin
+from .train_actions import REDRAW_MS, TrainMixin
 from .views.cost_plot import CostView
 from .views.data_view import DataView
 from .views.filter_view import FilterView
@@ -53,7 +53,7 @@ class MainWindow(QMainWindow, DataMixin, ModelMixin, TrainMixin, FileMixin, Sess
         self._build_layout()
 
         self._init_data()
-        self._redraw_timer = QTimer(self, interval=66)
+        self._redraw_timer = QTimer(self, interval=REDRAW_MS)
         self._redraw_timer.timeout.connect(self._redraw)
         self._wire()
         build_menus(self)

@@ -9,7 +9,8 @@ from .panels.training_panel import format_eta
 from .views.sparsity_view import activation_stats
 from .worker import GradCheckWorker, TrainWorker
 
-REDRAW_MS = 66          # live views: at most ~15 redraws per second
+REDRAW_MS = 66          # live filters and progress: at most ~15 redraws per second
+COST_EVERY_S = 0.25     # the cost curve: its axes and legend relayout on each update, the costliest view
 SPARSITY_EVERY_S = 0.5  # rho_hat bars during training
 LIVE_ROWS = 2000        # examples used for the live rho_hat
 
@@ -31,6 +32,7 @@ class TrainMixin:
     grad_worker: GradCheckWorker | None = None
     _drawn_version = -1
     _last_sparsity = 0.0
+    _last_cost = 0.0
 
     # -- training ---------------------------------------------------------------------------------
     @property
@@ -88,7 +90,7 @@ class TrainMixin:
         w.finished.connect(self._on_train_finished)
         self.worker = w
         self._drawn_version = -1
-        self._last_sparsity = 0.0
+        self._last_sparsity = self._last_cost = 0.0
         self._train_started = time.monotonic()
         self.training_panel.set_running(True)
         self.training_panel.show_progress(0, model.max_iter, float("nan"), 0.0)
@@ -118,6 +120,7 @@ class TrainMixin:
         if snap.history["cost"]:
             self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.history["cost"][-1], snap.elapsed,
                                               w.paused)
+            self.cost_view.set_history(snap.history)  # complete while paused (live updates are throttled)
 
     def stop_training(self):
         self._after_data = None  # Stop also cancels a start waiting for the data
@@ -145,8 +148,10 @@ class TrainMixin:
         from .model_actions import filter_transform
         self.filter_view.set_filters(snap.W1, self._train_tile, transform=filter_transform(self._train_pre),
                                      title=f"<b>Filters</b> — iteration {snap.iteration} (training)")
-        self.cost_view.set_history(snap.history)
         now = time.monotonic()
+        if now - self._last_cost >= COST_EVERY_S:
+            self._last_cost = now
+            self.cost_view.set_history(snap.history)
         if now - self._last_sparsity >= SPARSITY_EVERY_S:
             self._last_sparsity = now
             ms = self._train_settings[0]
