@@ -3,16 +3,17 @@
 ``natural_images``: a dead-leaves model -- opaque ellipses with power-law sizes (density ~ r^-3 on
 [4 px, size/4], which makes the image statistics scale-invariant with a ~1/f^2 power spectrum like
 natural images), random orientations, aspect ratios and intensities, the nearer ones occluding the
-farther ones, each carrying one of 8 oriented 1/f textures (bark, grain, grass) at a heavy-tailed random
-amplitude, seen through a camera-like S-shaped response into [0, 1] -- followed by the whitening Olshausen & Field applied to the exercise's ``IMAGES``: the 1/f-compensating
-filter f * exp(-(f/f0)^4) in the frequency domain, then each image scaled to variance 0.1. f0 is 0.35
+farther ones, each carrying one of 8 oriented 1/f textures (bark, grain, grass) at a heavy-tailed
+random amplitude, seen through a camera-like S-shaped response into [0, 1] -- followed by the
+whitening Olshausen & Field applied to the exercise's ``IMAGES``: the 1/f-compensating filter
+f * exp(-(f/f0)^4) in the frequency domain, then each image scaled to variance 0.1. f0 is 0.35
 cycles/pixel rather than the notes' 0.4: ``IMAGES.mat``'s whitened spectrum falls off faster than the
-filter alone (its camera's blur), and 0.35 matches it. The result looks (and trains) like ``IMAGES.mat``:
-values roughly -2 to 2 (IMAGES.mat -2 to 3), a flat spectrum up to the cut-off, and with the exercise defaults 1-1.5 cycle
-Gabor-like edge detectors of the same size, frequency and orientation selectivity
-(:mod:`saegui.data.edges` measures it). Without the textures and with shapes down to 2 px (the first
-version) the filters were smaller single-edge Gaussian derivatives. Deterministic for a seed; 10 images
-of 512x512 take about 1 s.
+filter alone (its camera's blur), and 0.35 matches it. The result looks (and trains) like
+``IMAGES.mat``: values roughly -2 to 2 (IMAGES.mat -2 to 3), a flat spectrum up to the cut-off, and
+with the exercise defaults 1-1.5 cycle Gabor-like edge detectors of the same size, frequency and
+orientation selectivity (:mod:`saegui.data.edges` measures it). Without the textures and with shapes
+down to 2 px (the first version) the filters were smaller single-edge Gaussian derivatives.
+Deterministic for a seed; 10 images of 512x512 take about 1 s.
 
 ``leaves_images`` (``builtin:leaves``): the same dead-leaves images unwhitened, in [0, 1].
 
@@ -43,7 +44,8 @@ def oriented_textures(rng: np.random.Generator, size: int, n: int = 8, bandwidth
     for i in range(n):
         theta = np.pi * (i + rng.random()) / n
         d = (angle - theta + np.pi / 2) % np.pi - np.pi / 2  # angle difference folded to [-pi/2, pi/2)
-        spec = (rng.standard_normal(f.shape) + 1j * rng.standard_normal(f.shape)) * (np.exp(-0.5 * (d / bandwidth) ** 2) / f)
+        amplitude = np.exp(-0.5 * (d / bandwidth) ** 2) / f
+        spec = (rng.standard_normal(f.shape) + 1j * rng.standard_normal(f.shape)) * amplitude
         t = np.fft.irfft2(spec, s=(size, size))
         out[i] = t / max(t.std(), 1e-12)
     return out

@@ -14,8 +14,8 @@ def gabor(p=8, y0=3.5, x0=3.5, theta=0.6, sa=1.8, sb=3.0, k=0.18, phase=0.3):
 
 
 def test_gabor_patches_score_high_and_are_recovered():
-    W = np.array([gabor(theta=t, k=k, y0=y, x0=x, phase=ph)
-                  for t, k, y, x, ph in [(0.6, 0.18, 3.5, 3.5, 0.3), (2.0, 0.12, 2.5, 4.0, 1.5), (0.0, 0.2, 4.0, 3.0, 0)]])
+    cases = [(0.6, 0.18, 3.5, 3.5, 0.3), (2.0, 0.12, 2.5, 4.0, 1.5), (0.0, 0.2, 4.0, 3.0, 0)]
+    W = np.array([gabor(theta=t, k=k, y0=y, x0=x, phase=ph) for t, k, y, x, ph in cases])
     g = gabor_fits(3.7 * W + 0.2)  # scale and offset do not matter
     assert np.all(g["r2"] > 0.99)
     np.testing.assert_allclose(g["frequency"], [0.18, 0.12, 0.2], atol=0.02)
