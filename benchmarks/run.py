@@ -1,6 +1,6 @@
 """saegui's performance benchmark: one command, a printed table, never part of the test suite.
 
-    python benchmarks/run.py            # everything (about 3-4 minutes on 2 cores)
+    python benchmarks/run.py            # everything (about 5 minutes on 2 cores)
     python benchmarks/run.py --quick    # fewer repeats, no 10^6 memory rows (about a minute)
     python benchmarks/run.py --write    # also write benchmarks/RESULTS.md (the README's table)
 
