@@ -6,7 +6,9 @@ session_actions for the parts.
 """
 from __future__ import annotations
 
-import numpy as np
+import os
+import zipfile
+
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -173,10 +175,12 @@ class MainWindow(QMainWindow, DataMixin, ModelMixin, TrainMixin, FileMixin, Sess
                 return
         self._closing = True
         self._pending_source = None
-        self.shutdown()
-        self.cost_view.plot.detach_legend()
         if self.persist:
             self.save_state()
+        if self.data_job is not None:
+            self.hide()  # a load cannot be interrupted: the window goes at once, the thread is joined next
+        self.shutdown()
+        self.cost_view.plot.detach_legend()
         if self.inspector is not None:
             self.inspector.close()
         ev.accept()
@@ -203,8 +207,13 @@ class MainWindow(QMainWindow, DataMixin, ModelMixin, TrainMixin, FileMixin, Sess
 
 
 def _looks_like_model(path: str) -> bool:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return "W1" in z.files or any("format" in f for f in z.files)
-    except Exception:  # noqa: BLE001
+    """A saegui model file: an .npz holding W1 or a format entry. Read with zipfile, which closes its file
+    also for a broken archive (np.load leaves it open then). Not a regular file (a pipe...): no."""
+    if not os.path.isfile(path):
         return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return False
+    return "W1.npy" in names or any("format" in n for n in names)
