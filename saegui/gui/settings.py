@@ -62,10 +62,6 @@ class DataSettings:
         _check(isinstance(self.color, bool), "color", "must be true or false")
         _int_in(self.seed, "seed", 0, 2**31 - 1, "2^31-1")
 
-    @property
-    def inputs_per_patch(self) -> int:
-        return self.patch_size * self.patch_size * (3 if self.color else 1)
-
 
 @dataclass(frozen=True)
 class ModelSettings:

@@ -52,9 +52,6 @@ class CostPlot(pg.PlotWidget):
             y = self._data[key][1]
             label.setText(f"{names[key]}  {y[-1]:.4g}" if len(y) else names[key])
 
-    def clear_history(self):
-        self.set_history({})
-
     def detach_legend(self):
         """Take the legend out of the scene: its anchor to the view box would otherwise fire on a deleted
         view box when the window is destroyed while the process goes on (tests, embedding)."""
