@@ -38,6 +38,8 @@ def test_soak_ten_thousand_iterations_with_live_updates(qtbot):
                             ModelSettings(hidden_size=25),
                             TrainSettings(optimizer="gd", learning_rate=0.5, max_iter=ITERATIONS)))
     assert w.load_source("builtin:natural"), dialogs.messages
+    qtbot.waitUntil(lambda: not w.data_pending, timeout=60_000)   # data is prepared in a thread
+    assert w.X is not None and w.X.shape == (10000, 64), dialogs.messages
     proc = psutil.Process()
     draws = {"n": 0}
     real_set_filters = w.filter_view.set_filters
