@@ -23,7 +23,7 @@ def format_eta(seconds: float) -> str:
     return f"{h} h {m:02d} min"
 
 
-WAITING_TEXT = "Preparing the data… Train is available as soon as it is ready."
+WAITING_TEXT = "Train waits for the data being prepared."
 
 
 class TrainingPanel(QWidget):
@@ -148,11 +148,14 @@ class TrainingPanel(QWidget):
 
     def set_data_busy(self, busy: bool) -> None:
         """While the window prepares data, Train and Check gradient wait for it (and say so)."""
+        bar = self.progress_bar
         if busy and not self._data_busy and not self._running:
-            self._idle_text = self.status_label.text()
+            self._idle = self.status_label.text(), bar.format()
             self.status_label.setText(WAITING_TEXT)
+            bar.setFormat("preparing data…")
         elif not busy and self.status_label.text() == WAITING_TEXT:
-            self.status_label.setText(self._idle_text)
+            self.status_label.setText(self._idle[0])
+            bar.setFormat(self._idle[1])
         self._data_busy = busy
         self._update_buttons()
 
