@@ -65,11 +65,14 @@ class DataMixin:
         started load arrives later (``data_ok``, the panel, a message on failure).
         """
         self._pending_source = None
-        try:
-            ds = replace(self.data_panel.settings(), source=str(spec) if spec is not None else "")
-        except ValueError as e:  # e.g. an empty source
-            self._report_failure(DataRequest(self.data_settings, True, quiet=quiet), e, str(spec or ""))
+        spec = "" if spec is None else str(spec)
+        if not spec.strip():  # refused at once: nothing changes (the panel cannot hold an empty source)
+            if not quiet:
+                self.dialogs.message("error", "Could not load data",
+                                     "No data source given (a file, a folder, or a built-in data set).")
+            self.data_ok = False
             return False
+        ds = replace(self.data_panel.settings(), source=spec)
         self.data_panel.set_source(ds.source)
         self._submit(DataRequest(ds, load=True, quiet=quiet, fallback=fallback))
         return True
@@ -88,7 +91,8 @@ class DataMixin:
         load = (want is not None and want.load) or current is None or \
             (ds.source, ds.color) != (current.source, current.color)
         same_load = want is not None and want.load and want.settings.source == ds.source
-        self._submit(DataRequest(ds, load, quiet=same_load and want.quiet, fallback=want.fallback if same_load else None))
+        self._submit(DataRequest(ds, load, quiet=same_load and want.quiet,
+                                 fallback=want.fallback if same_load else None))
         return True
 
     def ensure_data(self) -> bool:
@@ -181,7 +185,7 @@ class DataMixin:
         if not req.quiet:
             text = _clean(e)
             title = "Could not load data" if req.load else "Could not sample patches"
-            self.dialogs.message("error", title, text if spec and spec in text else f"{spec}: {text}")
+            self.dialogs.message("error", title, text if spec in text else f"{spec}: {text}")
         self.statusBar().showMessage(f"Could not load {spec}" if req.load else
                                      "Could not sample patches; the previous ones are kept", 8000)
         if req.fallback and req.fallback != spec and self.images is None:

@@ -136,3 +136,11 @@ def test_colour_preset_loads_the_leaves(qtbot, window, wait_data):
     assert w.data_settings.source == "builtin:leaves" and w.data_settings.color
     assert "leaves" in w.data_panel.source_combo.currentText().lower()
     assert w.training_panel.start_button.isEnabled()
+
+
+def test_an_empty_source_is_refused_at_once(qtbot, window, dialogs):
+    w = window
+    before = (w.X, w.data_settings, w.data_panel.settings())
+    assert not w.load_source("  ")
+    assert not w.data_busy and (w.X, w.data_settings, w.data_panel.settings()) == before
+    assert len(dialogs.messages) == 1 and "No data source" in dialogs.messages[0][2]
