@@ -8,8 +8,8 @@ large folder). ``_want`` is the request the data should become: a newer request 
 runs, and when the job ends its result is applied only if it is still the wanted one; otherwise the
 wanted one starts, reusing the images just loaded where it can. Until a request succeeds the previous
 images, patches and model stay; a failure shows a message naming the file and puts the panel back to
-the settings of the patches in use. Train and the gradient check wait for the data (pressed during a
-load, they start once it is ready).
+the settings of the patches in use. Train and Check gradient are disabled while data is prepared; asked
+for meanwhile (shortcut, or right after an edit) they start once it is ready, and Stop cancels that.
 """
 from __future__ import annotations
 
