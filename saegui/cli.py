@@ -196,8 +196,8 @@ def _train(args):
     took = h["elapsed"][-1] if len(h["elapsed"]) else 0.0
     if model.n_iter_:
         print(f"trained {model.n_iter_} iterations in {took:.1f} s ({model.stop_reason_}): "
-              f"cost {h['cost'][-1]:.6f} = reconstruction {h['reconstruction'][-1]:.6f} + "
-              f"weight decay {h['weight_decay'][-1]:.6f} + sparsity {h['sparsity'][-1]:.6f}")
+              f"cost {h['cost'][-1]:.6g} = reconstruction {h['reconstruction'][-1]:.6g} + "
+              f"weight decay {h['weight_decay'][-1]:.6g} + sparsity {h['sparsity'][-1]:.6g}")
     else:
         print(f"no iterations run ({model.message_})")
     if model.stop_reason_ == "diverged":

@@ -183,3 +183,20 @@ def test_ctrl_c_on_the_command_line_stops_and_saves(tmp_path):
     m = SparseAutoencoder.load(out)
     assert m.n_iter_ > 0 and np.isfinite(m.W1).all()
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_reports_a_diverged_run_readably(tmp_path, capsys):
+    """Gradient descent with alpha = 1e30: exit 0, a warning on stderr, and the cost printed in
+    scientific notation (not a 200-digit number); the model written is finite."""
+    from saegui.cli import main
+    np.save(tmp_path / "imgs.npy", np.random.default_rng(0).random((3, 24, 24)))
+    out = tmp_path / "m.npz"
+    assert main(["train", "--data", str(tmp_path / "imgs.npy"), "--patch-size", "6",
+                 "--num-patches", "300", "--hidden-size", "4", "--optimizer", "gd",
+                 "--learning-rate", "1e30", "--max-iter", "200", "--out", str(out),
+                 "--png", "", "--quiet"]) == 0
+    o, e = capsys.readouterr()
+    assert "(diverged)" in o and "non-finite" in e and "last finite" in e
+    line = next(ln for ln in o.splitlines() if ln.startswith("trained"))
+    assert max(len(w) for w in line.split()) < 20, line
+    assert np.isfinite(SparseAutoencoder.load(out).W1).all()
