@@ -200,3 +200,15 @@ def test_cli_reports_a_diverged_run_readably(tmp_path, capsys):
     line = next(ln for ln in o.splitlines() if ln.startswith("trained"))
     assert max(len(w) for w in line.split()) < 20, line
     assert np.isfinite(SparseAutoencoder.load(out).W1).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_divergence_prints_no_runtime_warnings(X, dtype):
+    """Overflow on the way to a non-finite cost is expected and handled: fit() raises no numpy
+    RuntimeWarning (they would print on the console of `saegui train`)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        m = SparseAutoencoder(hidden_size=4, optimizer="gd", learning_rate=1e30, max_iter=100,
+                              dtype=dtype, random_state=0).fit(X)
+    assert m.stop_reason_ == "diverged" and np.isfinite(m.W1).all()
