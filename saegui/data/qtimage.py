@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import struct
 import sys
+import threading
 
 import numpy as np
 
@@ -117,9 +118,12 @@ class _QtWarnings:
     """Collect the image plugins' warnings (libpng, libjpeg, libtiff) during a read instead of letting
     them print, so a bad file gives one line; other messages go on to the previous handler."""
 
+    _lock = threading.Lock()   # one capture at a time: fd 2 and the Qt handler are process-wide
+
     def __enter__(self):
         from PySide6.QtCore import qInstallMessageHandler
 
+        self._lock.acquire()
         self.messages = []
 
         def handler(mode, context, message):
@@ -135,6 +139,7 @@ class _QtWarnings:
         # libpng's *error* callback and libtiff's handlers print with fprintf(stderr), past Qt's
         # message handler: catch file descriptor 2 itself for the duration of the decode.
         self._saved_fd = self._capture = None
+        self._pos = 0
         try:
             import tempfile
 
@@ -151,21 +156,45 @@ class _QtWarnings:
 
         qInstallMessageHandler(self.previous)
         if self._saved_fd is not None:
-            self.collect()
-            os.dup2(self._saved_fd, 2)
+            os.dup2(self._saved_fd, 2)          # restore first: nothing more goes to the capture
+            self.collect(final=True)
             os.close(self._saved_fd)
         if self._capture is not None:
             self._capture.close()
+        self._lock.release()
 
-    def collect(self):
-        """Move what was printed on fd 2 so far into ``messages``."""
+    def collect(self, final=False):
+        """Move what the image libraries printed on fd 2 so far into ``messages``.
+
+        The redirect is process-wide: lines that are not from libpng/libtiff/libjpeg (another
+        thread's output) are passed on to the real stderr, not swallowed or quoted.  Read with
+        pread (the capture shares its file offset with fd 2, which other threads may be writing)
+        and, until the end, only up to the last complete line."""
         if self._saved_fd is None:
             return
-        self._capture.seek(0)
-        text = self._capture.read().decode("utf-8", "replace")
-        self._capture.seek(0)
-        self._capture.truncate()
-        self.messages += [line.strip() for line in text.splitlines() if line.strip()]
+        fd = self._capture.fileno()
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, size - self._pos, self._pos) if size > self._pos else b""
+        if not final:
+            data = data[: data.rfind(b"\n") + 1]
+        self._pos += len(data)
+        other = []
+        for raw in data.splitlines(keepends=True):
+            line = raw.decode("utf-8", "replace").strip()
+            if line and line.startswith(_LIBRARY_PREFIXES):
+                self.messages.append(line)
+            elif line:
+                other.append(raw)
+        if other:
+            try:
+                os.write(self._saved_fd, b"".join(other))
+            except OSError:
+                pass
+
+
+# What libpng, libtiff (Qt names its TIFF client "foo") and libjpeg print themselves.
+_LIBRARY_PREFIXES = ("libpng", "foo:", "TIFF", "JPEG", "Corrupt JPEG", "Premature end of JPEG",
+                     "Invalid JPEG", "Not a JPEG", "Bogus", "Unsupported")
 
 
 def read_image_file(path, *, color: bool = False) -> np.ndarray:

@@ -342,3 +342,42 @@ def test_npy_with_an_oversized_header_is_one_line(tmp_path, capsys):
     assert_names_file(info.value, str(path))
     assert main(["train", "--data", str(path), "--png", "", "--quiet"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_image_library_noise_is_caught_but_other_output_is_not_lost(tmp_path):
+    """While an image decodes, file descriptor 2 is captured (libpng and libtiff print there
+    themselves): their lines are quoted in the DataError, and what another thread prints meanwhile
+    still reaches stderr."""
+    data = bytearray(rc.valid_bytes("png"))
+    data[60] ^= 0xFF                                  # a broken chunk: libpng complains
+    (tmp_path / "b.png").write_bytes(bytes(data))
+    (tmp_path / "c.tif").write_bytes(rc._corrupt("tif", rc.valid_bytes("tif")))
+    code = f"""
+import os, sys, threading, time
+from saegui.data import DataError, load_source
+stop = threading.Event()
+def chatter():
+    n = 0
+    while not stop.is_set():
+        os.write(2, b"HELLO-%d\\n" % n); n += 1; time.sleep(0.0005)
+    print("SENT", n)
+t = threading.Thread(target=chatter); t.start()
+msgs = set()
+for i in range(200):
+    for name in ("b.png", "c.tif"):
+        try:
+            load_source(os.path.join({str(tmp_path)!r}, name))
+        except DataError as e:
+            msgs.add(str(e).split(": ", 1)[1])
+stop.set(); t.join()
+print("MSGS", sorted(msgs))
+"""
+    p = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert p.returncode == 0, p.stderr[-2000:]
+    sent = int(next(ln for ln in p.stdout.splitlines() if ln.startswith("SENT")).split()[1])
+    hellos = [ln for ln in p.stderr.splitlines() if ln.startswith("HELLO-")]
+    others = [ln for ln in p.stderr.splitlines() if ln.strip() and not ln.startswith("HELLO-")]
+    assert len(hellos) == sent, (len(hellos), sent)   # nothing the other thread wrote is lost
+    assert not others, others[:5]                     # and no libpng/libtiff line got through
+    assert "libpng" in p.stdout, p.stdout             # it is quoted in the message instead
