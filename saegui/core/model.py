@@ -213,6 +213,8 @@ class Objective:
         self._T2 = _aligned((nb, h + 1, s), self.dtype, 3)
         self._T2[:, h, :] = 1.0
         self._S = _aligned((2 * h if self.streaming else h, s), self.dtype, 5)
+        self._B1 = _aligned((h, s), self.dtype, 9)         # hidden bias, repeated per row
+        self._SG = _aligned((h, s), self.dtype, 15)        # sparsity term, repeated per row
         self._T3 = _aligned((s, n), self.dtype, 7)
         self._E = _aligned((s, n), self.dtype, 11)
         self._ones = np.ones(s, self.dtype)
@@ -264,7 +266,10 @@ class Objective:
         dt = self.dtype
         # gamma_h z2 = x~ (gamma_h alpha_d W1)^T + gamma_h (b1 + shift_d W1 1)
         W1f = (gh * ad * W1).astype(dt)
-        b1f = (gh * (b1 + sd * W1.sum(axis=1))).astype(dt)[:, None]
+        # The hidden bias as a full (hidden, block) array: adding a broadcast column runs ~2.7x
+        # slower than adding an array of the same shape.
+        b1f = self._B1
+        b1f[...] = (gh * (b1 + sd * W1.sum(axis=1)))[:, None]
         # gamma_d z3 = t2 (gamma_d alpha_h W2)^T + gamma_d (b2 + shift_h W2 1)
         W2f = (gd * ah * W2).astype(dt)
         b2f = (gd * (b2 + sh * W2.sum(axis=1))).astype(dt)
@@ -274,7 +279,7 @@ class Objective:
         """t2 = tanh(gamma_h z2) of the block ``Xb`` (rows of x~), transposed into ``_T2[i]``."""
         out = self._T2[i, :self.hidden_size, :len(Xb)]
         np.matmul(W1f, Xb.T, out=out)
-        out += b1f
+        out += b1f[:, :len(Xb)]
         np.tanh(out, out=out)
         return out
 
@@ -320,7 +325,8 @@ class Objective:
                 t_sum += self._hidden_t(i, Xb, W1f, b1f) @ self._ones[:len(Xb)]
             rho_hat = self._rho_from_t(t_sum)
             kl, dkl = kl_terms(self.sparsity, rho_hat)
-            s_col = (sparse * dkl).astype(self.dtype)[:, None]
+            s_col = self._SG
+            s_col[...] = (sparse * dkl)[:, None]
         else:
             t_sum = np.zeros(h)
         # Pass 2 (streaming: the only pass): output layer and backpropagation, block by block.
@@ -351,7 +357,7 @@ class Objective:
                 R *= D                                     # the sparsity term comes at the end
             else:
                 np.matmul(W2bT, E.T, out=S)                # (delta3 W2)^T
-                S += s_col                                 # + beta dKL, inside f'(z2) (erratum)
+                S += s_col[:, :k]                          # + beta dKL, inside f'(z2) (erratum)
                 Th = Tb[:h]                                # (t2 is not needed after this block)
                 Th *= Th
                 Th -= 1.0
