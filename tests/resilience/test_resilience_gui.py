@@ -671,3 +671,30 @@ def test_random_actions_never_break_the_window(qtbot, window, dialogs, corpus, t
     assert settled(qtbot, w), dialogs.messages[-3:]
     train(qtbot, w)
     assert w.model.n_iter_ > 0 and w.model.W1.shape == (25, 64)
+
+
+def test_exception_in_the_data_worker_reaches_the_user(qtbot, window, dialogs, tiny_images,
+                                                       monkeypatch):
+    """A bug (not bad input) while data is prepared in the background: a message, the data thread
+    ends, images/patches/model stay, and loading works again afterwards."""
+    import saegui.gui.data_worker as data_worker
+    from saegui.gui.worker import live_threads
+    w = window
+    train(qtbot, w)
+    before = state(w)
+
+    def broken(*a, **k):
+        raise RuntimeError("data step exploded")
+
+    monkeypatch.setattr(data_worker, "prepare", broken)
+    w.load_source(tiny_images)
+    assert not settled(qtbot, w)
+    assert dialogs.messages and "data step exploded" in dialogs.messages[-1][2]
+    assert "Traceback" not in dialogs.messages[-1][2]
+    assert_untouched(w, before)
+    assert not [t for t in live_threads() if t is not w.worker]
+    monkeypatch.undo()
+    w.data_panel.num_patches_spin.setValue(400)
+    w.resample()
+    assert settled(qtbot, w) and w.X.shape == (400, 64)
+    train(qtbot, w)
