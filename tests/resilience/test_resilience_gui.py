@@ -698,3 +698,24 @@ def test_exception_in_the_data_worker_reaches_the_user(qtbot, window, dialogs, t
     w.resample()
     assert settled(qtbot, w) and w.X.shape == (400, 64)
     train(qtbot, w)
+
+
+def test_rapid_data_requests_end_with_the_last_one(qtbot, window, dialogs, corpus, tiny_images):
+    """Thirty loads and resamples fired without waiting (good and bad sources mixed): when the
+    window settles it holds exactly what the last request asked for, and no data thread is left."""
+    from saegui.gui.worker import live_threads
+    w = window
+    bad = corpus["truncated-half/png"].spec
+    for i in range(30):
+        if i % 3 == 0:
+            w.load_source(bad if i % 2 else tiny_images)
+        else:
+            w.data_panel.num_patches_spin.setValue(100 + 10 * i)
+            w.resample()
+        qtbot.wait(int(i % 4) * 3)
+    w.data_panel.num_patches_spin.setValue(321)
+    w.resample()
+    assert settled(qtbot, w)
+    assert w.X.shape == (321, 64) and w.data_settings.num_patches == 321
+    assert not live_threads()
+    assert all(kind == "error" and "Traceback" not in text for kind, _, text in dialogs.messages)
