@@ -227,7 +227,17 @@ def _gradcheck(args):
     model = _model(values, args)
     prepared = _prepare(values, args.seed)
     t0 = time.perf_counter()
-    result = model.check_gradient(prepared.X, mode=args.mode)
+    from .core import Interrupted
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *a: stop.set())
+    try:
+        result = model.check_gradient(prepared.X, mode=args.mode, interrupt=stop.is_set)
+    except Interrupted:
+        print(f"saegui: gradient check interrupted after {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
     print(f"{result.summary()} ({time.perf_counter() - t0:.1f} s)")
     return 0 if result.passed else 1
 
@@ -248,6 +258,9 @@ def main(argv=None):
         return run_app(sys.argv[:1])
     try:
         return _train(args) if args.command == "train" else _gradcheck(args)
+    except KeyboardInterrupt:  # Ctrl+C while data is read (training itself stops and saves)
+        print("saegui: interrupted", file=sys.stderr)
+        return 130
     except (ValueError, OSError) as exc:   # DataError is a ValueError
         print(f"saegui: error: {exc}", file=sys.stderr)
         return 2

@@ -212,3 +212,35 @@ def test_divergence_prints_no_runtime_warnings(X, dtype):
         m = SparseAutoencoder(hidden_size=4, optimizer="gd", learning_rate=1e30, max_iter=100,
                               dtype=dtype, random_state=0).fit(X)
     assert m.stop_reason_ == "diverged" and np.isfinite(m.W1).all()
+
+
+def test_ctrl_c_during_a_gradient_check(tmp_path):
+    """SIGINT during `saegui gradcheck --mode full`: one line, exit code 130, no traceback."""
+    p = subprocess.Popen([sys.executable, "-m", "saegui", "gradcheck", "--mode", "full",
+                          "--num-patches", "5000"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    try:
+        time.sleep(5)                         # data ready after ~1-2 s; the full check takes minutes
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines() == [err.strip()], err
+    assert "interrupted" in err
+
+
+def test_ctrl_c_while_data_is_read_is_one_line(monkeypatch, capsys):
+    import saegui.pipeline
+    from saegui.cli import main
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(saegui.pipeline, "prepare", interrupted)
+    assert main(["train", "--png", "", "--quiet"]) == 130
+    assert main(["gradcheck"]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "Traceback" not in err and "interrupted" in err
