@@ -221,7 +221,7 @@ def test_ctrl_c_during_a_gradient_check(tmp_path):
                          stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     try:
-        time.sleep(5)                         # data ready after ~1-2 s; the full check takes minutes
+        time.sleep(3)      # imports done (~1 s); data or the check running (the full check takes minutes)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=60)
     finally:
