@@ -387,14 +387,14 @@ class Objective:
         gb2 = (c3 / m) * p_sum
         gW2 = (c3 * ah / m) * G2
         if sh:
-            gW2 += np.outer(gb2, np.full(h, sh))
+            gW2 += sh * gb2[:, None]
         gW2 += lam * W2
         # delta2 = -alpha_h gamma_h R ; gW1 = delta2^T x / m with x = alpha_d x~ + shift_d
         k2 = -ah * gh / m
         gb1 = k2 * r_sum
         gW1 = (k2 * ad) * G1
         if sd:
-            gW1 += np.outer(gb1, np.full(n, sd))
+            gW1 += sd * gb1[:, None]
         gW1 += lam * W1
 
         grad = np.empty(self.n_params)
