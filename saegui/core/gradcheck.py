@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .model import Interrupted
+
 THRESHOLD = 1e-9
-
-
-class Interrupted(Exception):
-    """Raised inside long core computations when the caller's ``interrupt()`` asks to stop."""
 
 
 def _scalar(J, theta):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from .model import unpack
+from .model import Interrupted, unpack
 
 OPTIMIZERS = ("lbfgs", "cg", "gd")
 HISTORY_KEYS = ("iteration", "cost", "reconstruction", "weight_decay", "sparsity", "elapsed")
@@ -168,14 +168,17 @@ def minimize(objective, theta0, method="lbfgs", max_iter=400, callback=None, int
     driver = _Driver(objective, theta0, max_iter, callback, interrupt)
     if max_iter == 0:
         return driver.result("max_iter", "0 iterations requested")
+    objective.poll = interrupt        # also polled inside each evaluation, block by block
     try:
         if method == "gd":
             reason, message = _gradient_descent(driver, theta0, max_iter, learning_rate)
         else:
             reason, message = _scipy(driver, np.asarray(theta0, np.float64), method, max_iter,
                                      lbfgs_memory)
-    except _Stop:
+    except (_Stop, Interrupted):
         reason, message = "stopped", f"stopped after {driver.iteration} iterations"
     except _Diverged as exc:
         reason, message = "diverged", f"{exc}; kept the last finite parameters"
+    finally:
+        objective.poll = None
     return driver.result(reason, message)

@@ -2,8 +2,9 @@
 
 ``theta`` is ``[W1(:); W2(:); b1; b2]`` unrolled column-major as MATLAB does, ``data`` is
 (visible_size, m) with one example per column.  They are thin wrappers over the native core:
-the column-major ``theta`` and the transposed ``data`` are used as views, not copied, so
-``sparse_autoencoder_cost`` runs as fast as ``Objective`` on rows.
+the column-major ``theta`` and the transposed ``data`` are used as views, and the objective
+with its work buffers is kept between calls, so ``sparse_autoencoder_cost`` in a loop runs as
+fast as ``Objective`` on rows.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_
     """``(cost, grad)`` of the sparse autoencoder with sigmoid units, exercise layout.
 
     The objective (and its work buffers) is reused while the same ``data`` array and
-    hyperparameters come back, as they do when this is called in a loop.
+    hyperparameters come back, as they do when this is called in a loop; the data are
+    re-read on every call (one pass), so changes made to ``data`` in place are seen.
     """
     data = np.asarray(data)
     if data.ndim != 2 or data.shape[0] != visible_size:
@@ -37,6 +39,8 @@ def sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_
         X = data.T if data.dtype == np.float64 else data.T.astype(np.float64)
         entry = (key, Objective(X, hidden_size, lambda_, beta, sparsity_param, order="F"), data)
         _cache["last"] = entry   # holding `data` keeps its id from being reused
+    else:
+        entry[1].refresh_data()
     return entry[1](theta)
 
 

@@ -136,3 +136,47 @@ def test_warm_start_continues_from_the_current_parameters():
     first = model.history_["cost"][-1]
     model.fit(X, warm_start=True)
     assert model.history_["cost"][0] <= first + 1e-12
+
+
+def test_a_stop_during_a_long_evaluation_takes_effect_within_a_block_of_rows():
+    # 40 blocks of rows per evaluation: the stop is raised inside the first evaluation after
+    # the request, not after it completes, and the model keeps the last completed iterate.
+    X = _data(m=40 * 512, n=16)
+    polls = {"n": 0, "stop_at": None}
+
+    def interrupt():
+        polls["n"] += 1
+        return polls["stop_at"] is not None and polls["n"] >= polls["stop_at"]
+
+    def cb(p):
+        if p.iteration == 2:
+            polls["stop_at"] = polls["n"] + 5       # five blocks into the next evaluation
+
+    model = SparseAutoencoder(8, max_iter=50, random_state=0)
+    model.fit(X, callback=cb, interrupt=interrupt)
+    assert model.stop_reason_ == "stopped" and model.n_iter_ == 2
+    assert polls["n"] == polls["stop_at"]          # nothing polled (or computed) after the stop
+
+
+def test_a_blocking_interrupt_pauses_inside_an_evaluation_and_resumes_exactly():
+    import threading
+    X = _data(m=8 * 512, n=16)
+    reference = SparseAutoencoder(8, max_iter=5, random_state=0).fit(X)
+    gate, paused = threading.Event(), threading.Event()
+    calls = {"n": 0}
+
+    def interrupt():
+        calls["n"] += 1
+        if calls["n"] == 20:                        # mid-evaluation: pause until released
+            paused.set()
+            gate.wait()
+        return False
+
+    model = SparseAutoencoder(8, max_iter=5, random_state=0)
+    t = threading.Thread(target=model.fit, args=(X,), kwargs={"interrupt": interrupt})
+    t.start()
+    assert paused.wait(10)
+    assert t.is_alive()
+    gate.set()
+    t.join(30)
+    np.testing.assert_array_equal(model.W1, reference.W1)

@@ -30,6 +30,14 @@ def test_starter_cost_agrees_with_the_native_objective():
     cost2, _ = sparse_autoencoder_cost(theta_f, 16, 5, 1e-4, 0.01, 3.0, data[::-1].copy())
     cost3, _ = sparse_autoencoder_cost(theta_f, 16, 5, 1e-4, 0.01, 3.0, data * 0.5)
     assert cost3 != pytest.approx(cost2)
+    # ...nor after the same array is changed in place between calls.
+    data2 = data.copy()
+    sparse_autoencoder_cost(theta_f, 16, 5, 1e-4, 0.01, 3.0, data2)
+    data2 *= 0.5
+    cost4, grad4 = sparse_autoencoder_cost(theta_f, 16, 5, 1e-4, 0.01, 3.0, data2)
+    fresh = sparse_autoencoder_cost(theta_f, 16, 5, 1e-4, 0.01, 3.0, data2.copy())
+    assert cost4 == fresh[0]
+    np.testing.assert_array_equal(grad4, fresh[1])
 
 
 def test_starter_gradient_checks_with_compute_numerical_gradient():
