@@ -10,7 +10,7 @@ from .views.sparsity_view import activation_stats
 from .worker import GradCheckWorker, TrainWorker
 
 REDRAW_MS = 66          # live filters and progress: at most ~15 redraws per second
-COST_EVERY_S = 0.25     # the cost curve: its axes and legend relayout on each update, the costliest view
+COST_EVERY_S = 0.5      # the cost curve: its axes, grid and legend redraw on each update, the costliest view
 SPARSITY_EVERY_S = 0.5  # rho_hat bars during training
 LIVE_ROWS = 2000        # examples used for the live rho_hat
 
