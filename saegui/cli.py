@@ -20,6 +20,7 @@ EPILOG = """examples:
   saegui train                             train on builtin:natural, write filters.png
   saegui train --data IMAGES.mat --out model.npz --png filters.png
   saegui train --data t10k-images-idx3-ubyte.gz --preset mnist
+  saegui train --patches rows.npy --chunk-size 65536   a (m, n) matrix larger than RAM
   saegui gradcheck --hidden-size 5 --num-patches 100 --mode full
 data: a file (image, .mat, .mat:VARIABLE, .npy, .npz, MNIST IDX[.gz]), a folder of images,
       or builtin:natural / builtin:bars."""
@@ -46,6 +47,9 @@ def _add_model_options(p):
     d = p.add_argument_group("data")
     d.add_argument("--data", default=None, metavar="PATH",
                    help="images to train on (default: the preset's, else builtin:natural)")
+    d.add_argument("--patches", default=None, metavar="ROWS.npy",
+                   help="train on a ready matrix of rows (examples, inputs) instead of --data: "
+                        "memory-mapped, so it may be larger than RAM; used without preprocessing")
     d.add_argument("--preset", choices=("natural", "mnist", "bars", "color"), default=None,
                    help="the exercise settings for that data; explicit options override it")
     d.add_argument("--patch-size", type=_positive_int, help="patch side in pixels (default 8)")
@@ -112,13 +116,15 @@ def _settings(args):
         typed = getattr(args, key, None)
         if typed is not None:
             values[key] = typed
-    if not values["data"]:
+    if not values["data"] and not getattr(args, "patches", None):
         raise ValueError(f"the {args.preset} preset needs your data: add --data PATH")
     return values
 
 
-def _prepare(values, seed):
-    from .pipeline import prepare
+def _prepare(values, seed, args):
+    from .pipeline import load_patch_rows, prepare
+    if args.patches:
+        return load_patch_rows(args.patches)
     return prepare(values["data"], values["patch_size"], values["num_patches"],
                    values["preprocessing"], values["color"], seed, values["zca_epsilon"],
                    values["pca_components"], values["sampling"])
@@ -179,8 +185,8 @@ def _train(args):
         extra["lbfgs_memory"] = args.lbfgs_memory
     model = _model(values, args, **extra)           # validates the hyperparameters first
     t0 = time.perf_counter()
-    prepared = _prepare(values, args.seed)
-    print(f"data: {values['data']}: {prepared.summary()} ({time.perf_counter() - t0:.1f} s)")
+    prepared = _prepare(values, args.seed, args)
+    print(f"data: {args.patches or values['data']}: {prepared.summary()} ({time.perf_counter() - t0:.1f} s)")
     model.input_shape = prepared.input_shape
     model.preprocessing = prepared.preprocessor.state()
 
@@ -225,7 +231,7 @@ def _train(args):
 def _gradcheck(args):
     values = _settings(args)
     model = _model(values, args)
-    prepared = _prepare(values, args.seed)
+    prepared = _prepare(values, args.seed, args)
     t0 = time.perf_counter()
     from .core import Interrupted
     stop = threading.Event()

@@ -76,3 +76,37 @@ def test_help_lists_the_commands():
     for option in ("--data", "--preset", "--hidden-size", "--lambda", "--beta", "--rho",
                    "--optimizer", "--dtype", "--out", "--png", "--chunk-size"):
         assert option in proc.stdout
+
+
+def test_train_on_a_memory_mapped_matrix_of_rows_in_chunks(tmp_path, capsys):
+    rows = tmp_path / "rows.npy"
+    X = np.lib.format.open_memmap(rows, mode="w+", dtype=np.float32, shape=(5000, 16))
+    X[:] = np.random.default_rng(0).uniform(0.1, 0.9, X.shape)
+    X.flush()
+    del X
+    out = tmp_path / "m.npz"
+    assert main(["train", "--patches", str(rows), "--hidden-size", "4", "--max-iter", "5",
+                 "--chunk-size", "700", "--out", str(out), "--png", str(tmp_path / "f.png")]) == 0
+    text = capsys.readouterr().out
+    assert "5000 rows of 16 inputs (tiles 4x4), memory-mapped" in text
+    model = SparseAutoencoder.load(out)
+    assert model.input_shape == (4, 4) and model.n_iter_ == 5
+    # The same training in memory, unchunked, gives the same model to rounding.
+    ref = SparseAutoencoder(4, max_iter=5, random_state=0).fit(np.load(rows).astype(np.float64))
+    np.testing.assert_allclose(model.W1, ref.W1, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("content,needle", [
+    (None, "no such file"), (b"not an npy", "not a readable"), ("3d", "2-D"), ("int", "floating"),
+])
+def test_bad_patch_matrices_are_one_line_errors(tmp_path, capsys, content, needle):
+    path = tmp_path / "rows.npy"
+    if content == "3d":
+        np.save(path, np.zeros((2, 3, 4)))
+    elif content == "int":
+        np.save(path, np.zeros((5, 4), dtype=np.int32))
+    elif content is not None:
+        path.write_bytes(content)
+    assert main(["train", "--patches", str(path), "--png", ""]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0] and "rows.npy" in err[0]
