@@ -714,7 +714,39 @@ def main(argv=None):
     if args.write:
         (HERE / "RESULTS.md").write_text("\n".join(rep.lines) + "\n")
         print(f"wrote {HERE / 'RESULTS.md'}")
+        if update_readme(rep.lines):
+            print(f"updated the Performance section of {HERE.parent / 'README.md'}")
     return 0
+
+
+README_BEGIN, README_END = "<!-- performance:begin -->", "<!-- performance:end -->"
+
+
+def _table_after(lines, start):
+    """The Markdown table that begins at the first line starting with ``start``."""
+    i = next(k for k, line in enumerate(lines) if line.startswith(start))
+    j = i
+    while j < len(lines) and lines[j].startswith("|"):
+        j += 1
+    return lines[i:j]
+
+
+def update_readme(lines):
+    """Put the machine and the cost+gradient and target tables between the README's markers."""
+    readme = HERE.parent / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    if README_BEGIN not in text or README_END not in text:
+        return False
+    try:
+        block = (_table_after(lines, "| machine") + [""] + _table_after(lines, "| size")
+                 + [""] + _table_after(lines, "| target"))
+    except StopIteration:
+        return False
+    head, rest = text.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    readme.write_text(head + README_BEGIN + "\n" + "\n".join(block) + "\n" + README_END + tail,
+                      encoding="utf-8")
+    return True
 
 
 if __name__ == "__main__":
