@@ -719,3 +719,40 @@ def test_rapid_data_requests_end_with_the_last_one(qtbot, window, dialogs, corpu
     assert w.X.shape == (321, 64) and w.data_settings.num_patches == 321
     assert not live_threads()
     assert all(kind == "error" and "Traceback" not in text for kind, _, text in dialogs.messages)
+
+
+def test_odd_but_valid_model_files_open_in_the_window(qtbot, window, dialogs, tmp_path):
+    """Model files that load (float16 weights, history columns of different lengths, a garbage
+    preprocessing record, an input shape that only fits with preprocessing) open, draw and can be
+    inspected and saved again -- or are refused with a message; never an exception."""
+    from saegui.core import SparseAutoencoder
+    w = window
+    rng = np.random.default_rng(0)
+    base = SparseAutoencoder(hidden_size=6, max_iter=3, random_state=0).fit(rng.random((40, 64)))
+    good = tmp_path / "base.npz"
+    base.save(good)
+    with np.load(good) as z:
+        arrays = dict(z)
+    variants = {
+        "f16.npz": {**arrays, "W1": arrays["W1"].astype(np.float16), "W2": arrays["W2"].astype(np.float16)},
+        "history.npz": {**arrays, "history/cost": np.arange(7.0), "history/iteration": np.arange(2.0)},
+        "pre-garbage.npz": {**arrays, "pre/name": np.array("no-such-step"), "pre/matrix": np.ones(3)},
+        "pre-shape.npz": {**arrays, "pre/name": np.array("pca"), "input_shape": np.array([9, 9])},
+        "no-history.npz": {k: v for k, v in arrays.items() if not k.startswith("history/")},
+        "empty-history.npz": {**arrays, **{k: np.zeros(0) for k in arrays if k.startswith("history/")}},
+    }
+    for name, content in variants.items():
+        np.savez(tmp_path / name, **content)
+        n = len(dialogs.messages)
+        w.model_saved = True
+        opened = w.open_model(str(tmp_path / name))
+        qtbot.wait(20)
+        if opened:
+            assert w.filter_view.image() is not None, name
+            w.inspect_unit(0)
+            qtbot.wait(20)
+            assert w.save_model(str(tmp_path / ("again-" + name))), name
+            assert w.export_history(str(tmp_path / "h.csv")) or not w.current_history()
+        else:
+            assert len(dialogs.messages) == n + 1 and name in dialogs.messages[-1][2], name
+    assert all("Traceback" not in t and "unexpected" not in t for _, _, t in dialogs.messages)
