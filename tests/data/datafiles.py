@@ -37,7 +37,7 @@ def save_qimage(img, path: Path, quality: int = -1) -> Path:
     return path
 
 
-def write_gif(path: Path, frames: list, palette: np.ndarray) -> Path:
+def gif_bytes(frames: list, palette: np.ndarray) -> bytes:
     """A GIF89a with a 256-colour global palette; each frame (h, w) uint8 palette indices.
 
     LZW is written the lazy way: 9-bit literal codes only, with a clear code every 200 pixels so the
@@ -69,14 +69,19 @@ def write_gif(path: Path, frames: list, palette: np.ndarray) -> Path:
             out += bytes([len(chunk)]) + chunk
         out += b"\0"
     out += b";"
-    path.write_bytes(bytes(out))
+    return bytes(out)
+
+
+def write_gif(path: Path, frames: list, palette: np.ndarray) -> Path:
+    path.write_bytes(gif_bytes(frames, palette))
     return path
 
 
 def idx_bytes(arr: np.ndarray, type_code: int = 0x08, dtype=">u1") -> bytes:
     """IDX file content: magic (0, 0, type, ndim), big-endian dims, big-endian data."""
+    arr = np.asarray(arr)
     head = bytes([0, 0, type_code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
-    return head + np.asarray(arr).astype(dtype).tobytes()
+    return head + arr.astype(dtype).tobytes()
 
 
 def write_idx(path: Path, arr: np.ndarray, gz: bool = False, **kw) -> Path:

@@ -10,12 +10,17 @@ tests/resilience on sys.path).
 from __future__ import annotations
 
 import gzip
+import sys
 import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+# One encoder for every hand-written file format the tests need: the data tests' module.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from datafiles import gif_bytes as _gif_bytes, idx_bytes  # noqa: E402,F401
 
 # Types whose files are made by Qt (QImage.save), by extension.
 QT_TYPES = ("png", "jpg", "bmp", "tif", "pgm")
@@ -60,40 +65,9 @@ def qt_image_bytes(ext, a=None):
 
 
 def gif_bytes(a=None):
-    """A GIF89a (gray palette; LZW with 9-bit literal codes and a clear code every 200 pixels)."""
+    """A GIF89a with a gray palette (the data tests' encoder)."""
     idx = image_array() if a is None else a
-    h, w = idx.shape
-    palette = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
-    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", w, h, 0xF7, 0, 0) + palette.tobytes())
-    out += b"," + struct.pack("<HHHHB", 0, 0, w, h, 0) + bytes([8])
-    codes = []
-    for i, px in enumerate(idx.ravel()):
-        if i % 200 == 0:
-            codes.append(256)
-        codes.append(int(px))
-    codes.append(257)
-    bits = nbits = 0
-    data = bytearray()
-    for c in codes:
-        bits |= c << nbits
-        nbits += 9
-        while nbits >= 8:
-            data.append(bits & 255)
-            bits >>= 8
-            nbits -= 8
-    if nbits:
-        data.append(bits & 255)
-    for i in range(0, len(data), 255):
-        chunk = data[i:i + 255]
-        out += bytes([len(chunk)]) + chunk
-    out += b"\0;"
-    return bytes(out)
-
-
-def idx_bytes(arr, type_code=0x08, dtype=">u1"):
-    arr = np.asarray(arr)
-    head = bytes([0, 0, type_code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
-    return head + arr.astype(dtype).tobytes()
+    return _gif_bytes([idx], np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1))
 
 
 def npy_bytes(arr):
