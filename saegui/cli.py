@@ -23,7 +23,7 @@ EPILOG = """examples:
   saegui train --patches rows.npy --chunk-size 65536   a (m, n) matrix larger than RAM
   saegui gradcheck --hidden-size 5 --num-patches 100 --mode full
 data: a file (image, .mat, .mat:VARIABLE, .npy, .npz, MNIST IDX[.gz]), a folder of images,
-      or builtin:natural / builtin:bars."""
+      or builtin:natural / builtin:leaves / builtin:bars."""
 
 
 def _positive_int(text):
@@ -63,12 +63,15 @@ def _add_model_options(p):
     d.add_argument("--color", action="store_true", default=None, help="colour patches (p x p x 3)")
     m = p.add_argument_group("model")
     m.add_argument("--hidden-size", type=_positive_int, help="hidden units (default 25)")
-    m.add_argument("--lambda", dest="lambda_", type=_float, help="weight decay (default 1e-4)")
+    m.add_argument("--lambda", dest="lambda_", type=_float, metavar="LAMBDA",
+                   help="weight decay (default 1e-4)")
     m.add_argument("--beta", type=_float, help="sparsity weight (default 3)")
-    m.add_argument("--rho", dest="sparsity", type=_float, help="target activation (default 0.01)")
+    m.add_argument("--rho", dest="sparsity", type=_float, metavar="RHO",
+                   help="target activation (default 0.01)")
     m.add_argument("--activation", choices=("sigmoid", "tanh"), help="hidden units (default sigmoid)")
     m.add_argument("--decoder", choices=("sigmoid", "tanh", "linear"), help="output units (default sigmoid)")
-    m.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    m.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of training (float32 is about twice as fast)")
     m.add_argument("--seed", type=int, default=0, help="data sampling and initialisation seed")
 
 
@@ -78,16 +81,27 @@ DEFAULTS = dict(data="builtin:natural", patch_size=8, num_patches=10000, samplin
                 decoder="sigmoid")
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows '(default: X)' only where there is a default the help does not already give."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="saegui", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("gui", help="open the window (the default)")
     t = sub.add_parser("train", help="train a model and write it and its filters",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_HelpFormatter)
     _add_model_options(t)
     o = t.add_argument_group("training")
-    o.add_argument("--optimizer", choices=("lbfgs", "cg", "gd"), default="lbfgs")
+    o.add_argument("--optimizer", choices=("lbfgs", "cg", "gd"), default="lbfgs",
+                   help="L-BFGS, nonlinear conjugate gradient, or the notes' gradient descent")
     o.add_argument("--max-iter", type=int, default=400, help="iterations")
     o.add_argument("--learning-rate", type=_float, default=0.5, help="alpha of gradient descent")
     o.add_argument("--lbfgs-memory", type=_positive_int, default=None,
@@ -99,7 +113,7 @@ def build_parser():
     o.add_argument("--png-scale", type=_positive_int, default=8, help="pixels per weight in the PNG")
     o.add_argument("--quiet", action="store_true", help="no progress line")
     g = sub.add_parser("gradcheck", help="check backpropagation against numerical gradients",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_HelpFormatter)
     _add_model_options(g)
     g.add_argument("--mode", choices=("fast", "full"), default="fast",
                    help="fast: a subset of examples and coordinates; full: every parameter")
