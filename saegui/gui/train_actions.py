@@ -85,7 +85,8 @@ class TrainMixin:
         self._train_pre = self.preprocessor
         self._train_settings = (self.model_panel.settings(), self.training_panel.settings())
         w = TrainWorker(model, self.X, max_iter=model.max_iter)
-        w.progressed.connect(self._on_progress)
+        # Progress is pulled by the redraw timer with the filters (one repaint of the bar per
+        # frame); the worker's throttled ``progressed`` signal is not needed here.
         w.failed.connect(self._on_train_failed)
         w.finished.connect(self._on_train_finished)
         self.worker = w
@@ -129,10 +130,6 @@ class TrainMixin:
             self.statusBar().showMessage("Stopping…")
         if self.grad_worker is not None:
             self.cancel_gradcheck()
-
-    def _on_progress(self, iteration, max_iter, cost, elapsed):
-        if self.worker is not None and iteration >= self.training_panel.progress_bar.value():
-            self.training_panel.show_progress(iteration, max_iter, cost, elapsed, self.worker.paused)
 
     def _redraw(self):
         w = self.worker
