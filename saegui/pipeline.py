@@ -65,6 +65,16 @@ def prepare(source="builtin:natural", patch_size=8, num_patches=10000, preproces
     return Prepared(images, raw, X, pre, shape)
 
 
+def tile_shape(n):
+    """A tile shape for rows of ``n`` values: square gray (p, p), square colour (p, p, 3), else a
+    single row (1, n).  Used where no ``input_shape`` is recorded."""
+    for channels in (1, 3):
+        p = int(round((n / channels) ** 0.5))
+        if p * p * channels == n:
+            return (p, p) if channels == 1 else (p, p, 3)
+    return (1, n)
+
+
 def load_patch_rows(path, patch_shape=None):
     """A ``.npy`` matrix of training rows (m, n), memory-mapped: no copy, so m can exceed RAM.
 
@@ -90,13 +100,7 @@ def load_patch_rows(path, patch_shape=None):
         raise DataError(f"{name}: expected floating-point rows, got dtype {X.dtype}")
     n = X.shape[1]
     if patch_shape is None:
-        for channels in (1, 3):
-            p = int(round((n / channels) ** 0.5))
-            if p * p * channels == n:
-                patch_shape = (p, p) if channels == 1 else (p, p, 3)
-                break
-        else:
-            patch_shape = (1, n)
+        patch_shape = tile_shape(n)
     if int(np.prod(patch_shape)) != n:
         raise DataError(f"{name}: rows of {n} values are not patches of shape {patch_shape}")
     images = _ImageSet(images=[], names=[], source=name, color=len(patch_shape) == 3)

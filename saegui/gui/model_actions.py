@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from saegui.pipeline import tile_shape
+
 from .train_actions import hidden_activations
 from .views.sparsity_view import activation_stats
 
@@ -36,7 +38,7 @@ class ModelMixin:
             return tuple(shape)
         if self.data_shape and int(np.prod(self.data_shape)) == n:
             return self.data_shape
-        return infer_tile_shape(n)
+        return tile_shape(n)
 
     def update_model_label(self):
         m = self.model
@@ -143,14 +145,3 @@ def filter_transform(pre):
     if pre is None or getattr(pre, "name", "") != "zca" or not getattr(pre, "fitted", False):
         return None
     return pre.effective_filters
-
-
-def infer_tile_shape(n: int) -> tuple:
-    """A tile shape for a model file without ``input_shape``: square gray, square colour, else a row."""
-    r = int(round(np.sqrt(n)))
-    if r * r == n:
-        return (r, r)
-    r = int(round(np.sqrt(n / 3)))
-    if 3 * r * r == n:
-        return (r, r, 3)
-    return (1, n)
