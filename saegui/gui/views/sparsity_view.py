@@ -7,6 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..text import RHO_HAT, RHO_HAT_J
+from .cost_plot import cache_axes, nice_ceil
 
 #: a unit counts as "active" on an example when its activation (mapped to (0, 1)) exceeds this
 ACTIVE_THRESHOLD = 0.5
@@ -38,6 +39,7 @@ class SparsityView(QWidget):
         pi.setLabel("bottom", "hidden unit j")
         pi.setLabel("left", "mean activation " + RHO_HAT_J)
         pi.getAxis("left").enableAutoSIPrefix(False)
+        cache_axes(pi)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush="#4a78c2", pen=None)
         pi.addItem(self.bars)
         self.target = pg.InfiniteLine(angle=0, pos=0.01,
@@ -59,6 +61,7 @@ class SparsityView(QWidget):
         lay.addWidget(self.plot, 1)
         self.plot.getPlotItem().setRange(xRange=(-0.8, 24.8), yRange=(0, 0.02), padding=0)
         self.rho_hat = np.empty(0)
+        self._range = None
         self.dead = 0
         self.mean_active = 0.0
         self.plot.scene().sigMouseClicked.connect(self._on_click)
@@ -68,8 +71,11 @@ class SparsityView(QWidget):
         n = len(self.rho_hat)
         self.bars.setOpts(x=np.arange(n), height=self.rho_hat, width=0.8)
         self.target.setPos(float(target))
-        top = max(float(self.rho_hat.max()) if n else 0.0, float(target)) * 1.15 or 1.0
-        self.plot.getPlotItem().setRange(xRange=(-0.8, max(n, 1) - 0.2), yRange=(0, top), padding=0)
+        # The top moves in 1-2-5 steps: a steady axis is not laid out again on every live update.
+        top = nice_ceil(max(float(self.rho_hat.max()) if n else 0.0, float(target)) * 1.1) or 1.0
+        if (n, top) != self._range:
+            self._range = (n, top)
+            self.plot.getPlotItem().setRange(xRange=(-0.8, max(n, 1) - 0.2), yRange=(0, top), padding=0)
         text = f"<b>Sparsity</b>  mean {RHO_HAT} = {self.rho_hat.mean():.3g} (<span style='color:#c0392b'>target ρ = {target:.3g}</span>)" if n else "<b>Sparsity</b>"
         if dead is not None:
             self.dead, self.mean_active = int(dead), float(mean_active)
