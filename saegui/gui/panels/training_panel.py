@@ -164,14 +164,21 @@ class TrainingPanel(QWidget):
         self.grad_button.setEnabled(not self._grad_running and not self._data_busy)
 
     def show_progress(self, iteration: int, max_iter: int, cost: float, elapsed: float, paused: bool = False) -> None:
+        """Value and text of the bar. QProgressBar.setValue repaints at once, inside this Python call and so
+        holding the GIL the training thread needs; with updates held off, the one repaint comes later from
+        the event loop, in C++ without the GIL."""
         bar = self.progress_bar
-        bar.setRange(0, max(max_iter, 1))
-        bar.setValue(min(iteration, max_iter))
         eta = elapsed / iteration * (max_iter - iteration) if iteration > 0 else float("nan")
-        if paused:
-            bar.setFormat(f"Paused · {iteration} / {max_iter}   J = {cost:.4g}")
-        else:
-            bar.setFormat(f"{iteration} / {max_iter}   J = {cost:.4g}   ETA {format_eta(eta)}")
+        bar.setUpdatesEnabled(False)
+        try:
+            bar.setRange(0, max(max_iter, 1))
+            bar.setValue(min(iteration, max_iter))
+            if paused:
+                bar.setFormat(f"Paused · {iteration} / {max_iter}   J = {cost:.4g}")
+            else:
+                bar.setFormat(f"{iteration} / {max_iter}   J = {cost:.4g}   ETA {format_eta(eta)}")
+        finally:
+            bar.setUpdatesEnabled(True)
 
     def _update_enabled(self):
         self.lr_spin.setEnabled(self.optimizer_combo.currentData() == "gd" and self.optimizer_combo.isEnabled())
