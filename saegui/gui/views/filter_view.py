@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
                                QWidget)
 
@@ -36,6 +37,21 @@ class MosaicViewBox(pg.ViewBox):
         ev.accept()
 
 
+class FastImageItem(pg.ImageItem):
+    """An ImageItem whose rendered QImage is 32-bit premultiplied ARGB, the raster engine's own format.
+
+    pyqtgraph renders a gray image as Grayscale8 (colour as RGB888), which Qt converts on every paint:
+    a 46x46 mosaic scaled to 470x470 px took 0.52 ms a paint here against 0.10 ms once converted. The
+    conversion is done once per new image, on an image the size of the mosaic.
+    """
+
+    def render(self):
+        super().render()
+        q = self.qimage
+        if q is not None and q.format() != QImage.Format.Format_ARGB32_Premultiplied:
+            self.qimage = q.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
 class ImageCanvas(pg.GraphicsLayoutWidget):
     """One zoomable, aspect-locked, y-down image."""
 
@@ -45,7 +61,7 @@ class ImageCanvas(pg.GraphicsLayoutWidget):
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.view = MosaicViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.addItem(self.view)
-        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item = FastImageItem(axisOrder="row-major")
         self.view.addItem(self.image_item)
         self.setMinimumSize(160, 160)
         self.placeholder = QLabel(self)
