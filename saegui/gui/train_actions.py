@@ -9,8 +9,12 @@ from .panels.training_panel import format_eta
 from .views.sparsity_view import activation_stats
 from .worker import GradCheckWorker, TrainWorker
 
-REDRAW_MS = 66          # live filters and progress: at most ~15 redraws per second
-COST_EVERY_S = 0.5      # the cost curve: its axes, grid and legend redraw on each update, the costliest view
+# Live views are drawn in the GUI thread while it holds the GIL (pyqtgraph paints from Python), and the
+# training thread waits for the GIL after each NumPy call: every frame costs the training about as much
+# time as it takes to draw. 10 filter frames a second kept a 3 s run in the window within ~6 % of
+# headless here; 15 cost ~10 % (benchmarks/run.py, "GUI overhead").
+REDRAW_MS = 100         # live filters and progress: at most 10 redraws per second
+COST_EVERY_S = 0.5      # the cost curve (its axes are drawn again only when their range steps)
 SPARSITY_EVERY_S = 0.5  # rho_hat bars during training
 LIVE_ROWS = 2000        # examples used for the live rho_hat
 
@@ -100,6 +104,7 @@ class TrainMixin:
             f"Training {model.hidden_size} hidden units on {self.X.shape[0]} patches "
             f"({self.X.shape[1]} inputs) with {self.training_panel.optimizer_combo.currentText()}…")
         self.cost_view.set_history({})
+        self.cost_view.set_live(model.max_iter)
         self.sparsity_view.set_target(model.sparsity)
         self.statusBar().showMessage("Training…")
         w.start()
@@ -119,8 +124,7 @@ class TrainMixin:
         self.training_panel.set_running(True, paused=w.paused)
         snap = w.snapshot()
         if snap.history["cost"]:
-            self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.history["cost"][-1], snap.elapsed,
-                                              w.paused)
+            self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.cost, snap.elapsed, w.paused)
             self.cost_view.set_history(snap.history)  # complete while paused (live updates are throttled)
 
     def stop_training(self):
@@ -135,18 +139,17 @@ class TrainMixin:
         w = self.worker
         if w is None:
             return
-        snap = w.snapshot()
+        now = time.monotonic()
+        cost_due = now - self._last_cost >= COST_EVERY_S
+        snap = w.snapshot(history=cost_due)
         if snap.version == self._drawn_version or snap.W1 is None:
             return
         self._drawn_version = snap.version
-        if snap.history["cost"]:
-            self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.history["cost"][-1], snap.elapsed,
-                                              w.paused)
+        self.training_panel.show_progress(snap.iteration, snap.max_iter, snap.cost, snap.elapsed, w.paused)
         from .model_actions import filter_transform
         self.filter_view.set_filters(snap.W1, self._train_tile, transform=filter_transform(self._train_pre),
                                      title=f"<b>Filters</b> — iteration {snap.iteration} (training)")
-        now = time.monotonic()
-        if now - self._last_cost >= COST_EVERY_S:
+        if cost_due:
             self._last_cost = now
             self.cost_view.set_history(snap.history)
         if now - self._last_sparsity >= SPARSITY_EVERY_S:
@@ -166,6 +169,7 @@ class TrainMixin:
         self._redraw_timer.stop()
         w.wait()
         self.worker = None
+        self.cost_view.set_live(None)
         model = w.model
         panel = self.training_panel
         if w.error is None and getattr(model, "W1", None) is not None:

@@ -50,6 +50,7 @@ class Snapshot:
     iteration: int = 0
     max_iter: int = 0
     elapsed: float = 0.0
+    cost: float = float("nan")
     W1: np.ndarray | None = None
     b1: np.ndarray | None = None
     history: dict = field(default_factory=lambda: {k: [] for k in
@@ -123,12 +124,16 @@ class TrainWorker(_Tracked):
     def paused(self) -> bool:
         return self.controls.paused
 
-    def snapshot(self) -> Snapshot:
-        """A consistent copy of the latest state (cheap: arrays are replaced, never mutated)."""
+    def snapshot(self, history: bool = True) -> Snapshot:
+        """A consistent copy of the latest state (cheap: arrays are replaced, never mutated).
+
+        ``history=False`` leaves the per-iteration history out (empty lists): a frame that draws no cost
+        curve need not copy a list that grows with the run."""
         with self._lock:
             s = self._snap
+            h = {k: list(v) if history else [] for k, v in s.history.items()}
             return Snapshot(version=s.version, iteration=s.iteration, max_iter=s.max_iter, elapsed=s.elapsed,
-                            W1=s.W1, b1=s.b1, history={k: list(v) for k, v in s.history.items()})
+                            cost=s.cost, W1=s.W1, b1=s.b1, history=h)
 
     # -- worker thread ---------------------------------------------------------------------------
     def _callback(self, p) -> bool:
@@ -140,6 +145,7 @@ class TrainWorker(_Tracked):
             s.version += 1
             s.iteration = int(p.iteration)
             s.elapsed = float(p.elapsed)
+            s.cost = float(p.cost)
             s.W1, s.b1 = W1, b1
             h = s.history
             h["iteration"].append(int(p.iteration))
