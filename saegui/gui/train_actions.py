@@ -103,8 +103,8 @@ class TrainMixin:
         self.training_panel.status_label.setText(
             f"Training {model.hidden_size} hidden units on {self.X.shape[0]} patches "
             f"({self.X.shape[1]} inputs) with {self.training_panel.optimizer_combo.currentText()}…")
+        self.cost_view.set_live(model.max_iter)   # first: clearing then moves no axis
         self.cost_view.set_history({})
-        self.cost_view.set_live(model.max_iter)
         self.sparsity_view.set_target(model.sparsity)
         self.statusBar().showMessage("Training…")
         w.start()
