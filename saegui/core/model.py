@@ -236,7 +236,7 @@ class Objective:
         self._ones = np.ones(s, self.dtype)
         self._views = {}    # (block, rows) -> that block's views of the buffers, made once
         self._gW1_b = np.empty((len(self._S), h1, n), self.dtype)
-        self._gW2_b = np.empty((n, h1), self.dtype)
+        self._gW2_b = np.empty((h1, n), self.dtype)      # transposed: t2^T P ran 11-26 % faster
         self.parts = None
         self.rho_hat = None
         self.n_evals = 0
@@ -304,13 +304,13 @@ class Objective:
         return self._W1fT, self._W2fT
 
     def _block(self, i, k):
-        """The views block ``i`` of ``k`` rows works on: (t2, t3, error, error^T, S, S^T, ones,
+        """The views block ``i`` of ``k`` rows works on: (t2, t2^T, t3, error, S, S^T, ones,
         sparsity term, hidden bias).  Made once and kept: slicing them anew costs
         more than the Python work of a small block's arithmetic."""
         v = self._views.get((i, k))
         if v is None:
-            E, S = self._E[:k], self._S[:, :k]
-            v = self._views[(i, k)] = (self._T2[i, :k], self._T3[:k], E, E.T, S, S.transpose(0, 2, 1),
+            T2, S = self._T2[i, :k], self._S[:, :k]
+            v = self._views[(i, k)] = (T2, T2.T, self._T3[:k], self._E[:k], S, S.transpose(0, 2, 1),
                                        self._ones[:k], self._SG[:k], self._B1[:k])
         return v
 
@@ -353,7 +353,7 @@ class Objective:
 
         sparse = self.beta * (0.5 if self.activation == "tanh" else 1.0)  # s = sparse * dKL
         L, h1 = len(self._S), h + 1
-        G2 = np.zeros((n, h1))         # [sum P^T t2 | sum P]
+        G2 = np.zeros((h1, n))         # [sum t2^T P ; sum P]
         G1 = np.zeros((L, h1, n))      # sum R^T x~  (streaming: and sum D^T x~)
         sums = np.zeros((L, h1))       # sum R       (streaming: and sum D)
         sq = 0.0
@@ -370,7 +370,7 @@ class Objective:
         # Pass 2 (streaming: the only pass): output layer and backpropagation, block by block.
         for i, Xb in self._blocks():
             v = self._block(i, len(Xb))
-            T2, T3, E, ET, S, ST, ones, s_rows, _ = v
+            T2, T2T, T3, E, S, ST, ones, s_rows, _ = v
             if self.streaming:
                 t_sum += ones @ self._hidden_t(Xb, W1fT, v)
             np.matmul(T2, W2fT, out=T3)                    # gamma_d z3, bias included
@@ -384,7 +384,7 @@ class Objective:
                 T3 *= T3
                 T3 -= 1.0
                 E *= T3                                    # P
-            np.matmul(ET, T2, out=gW2_b)                   # [P^T t2 | P^T 1]
+            np.matmul(T2T, E, out=gW2_b)                   # [t2^T P ; 1^T P]
             G2 += gW2_b
             R = S[0]
             np.matmul(E, W2b, out=R)                       # delta3 W2
@@ -413,8 +413,8 @@ class Objective:
             sums[0, :h] += s_vec * sums[1, :h]
         r_sum = sums[0, :h]
         G1 = G1[0, :h]
-        p_sum = G2[:, h]
-        G2 = G2[:, :h]
+        p_sum = G2[h]
+        G2 = G2[:h].T
 
         lam = self.lambda_
         recon = 0.5 * (1.0 if linear else ad * ad) * sq / m
