@@ -116,3 +116,23 @@ def test_canvas_image_is_argb32_premultiplied_with_the_right_grays(qtbot):
     grays = [[QImage.pixelColor(q, x, y).red() for x in range(2)] for y in range(2)]
     assert grays[0][0] == 0 and grays[1][0] == 255 and grays[1][1] == 0
     assert 120 <= grays[0][1] <= 135
+
+
+def test_legend_sits_where_the_curves_are_not(qtbot):
+    plot = CostPlot()
+    qtbot.addWidget(plot)
+    plot.resize(360, 480)
+    plot.show()
+    qtbot.waitExposed(plot)
+    vb = plot.getPlotItem().vb
+
+    def legend_in_lower_half():
+        qtbot.wait(20)
+        box = plot.legend.sceneBoundingRect()
+        return box.center().y() > vb.sceneBoundingRect().center().y()
+
+    plot.set_log(True)       # log scale: the terms level off high up, the legend goes low
+    plot.set_history(history(400))
+    assert legend_in_lower_half()
+    plot.set_log(False)      # linear: they fall to the bottom, the legend goes up
+    assert not legend_in_lower_half()

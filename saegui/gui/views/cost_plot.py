@@ -99,6 +99,9 @@ class CostPlot(pg.PlotWidget):
         self._log = bool(on)
         self._live_range = None
         self.getPlotItem().setLogMode(x=False, y=self._log)
+        # The legend goes where the curves are not: the terms fall fast and then level off, high
+        # on a log scale (empty below, on the right) and low on a linear one (empty above).
+        self.legend.setOffset((-10, -10) if self._log else (-10, 10))
         self._redraw()
 
     def _redraw(self):
