@@ -23,6 +23,9 @@ SERIES = (
 )
 
 
+LEFT_AXIS_WIDTH = 56   # px: "0.0001" and "10⁻¹⁰" fit, with the axis title beside them
+
+
 def cache_axes(plot_item) -> None:
     """Keep each axis (its ticks, labels and grid lines) as a pixmap, drawn again only when its range or
     size changes. The grid lines span the plot, so without the cache any change of a curve repaints the
@@ -43,6 +46,9 @@ class CostPlot(pg.PlotWidget):
         pi.setLabel("left", "cost")
         pi.setMenuEnabled(False)
         cache_axes(pi)
+        # A fixed width for the tick labels: when new labels were wider or narrower, the plot was
+        # laid out again and both axes drawn twice for one change of range.
+        pi.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
         self.curves = {}
         for key, label, color, width in SERIES:
