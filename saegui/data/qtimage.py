@@ -11,7 +11,6 @@ import os
 import struct
 import sys
 import threading
-import time
 
 import numpy as np
 
@@ -117,7 +116,16 @@ def _to_array(img) -> np.ndarray:
 
 class _QtWarnings:
     """Collect the image plugins' warnings (libpng, libjpeg, libtiff) during a read instead of letting
-    them print, so a bad file gives one line; other messages go on to the previous handler."""
+    them print, so a bad file gives one line; other messages go on to the previous handler.
+
+    libpng's *error* callback and libtiff's handlers print with fprintf(stderr), past Qt's message
+    handler, so file descriptor 2 itself points into a pipe for the duration of the decode. The
+    redirect is process-wide: a thread reads the pipe, keeps the libraries' lines and passes every
+    other line (another thread's output) on to the real stderr at once. It reads until end of file,
+    which comes only when no write to the pipe is left in progress: a line another thread was
+    writing when fd 2 was restored is passed on too (with a file instead of a pipe, such a line
+    was lost about once in 2000 reads while a thread wrote every 0.5 ms).
+    """
 
     _lock = threading.Lock()   # one capture at a time: fd 2 and the Qt handler are process-wide
 
@@ -137,19 +145,26 @@ class _QtWarnings:
                 sys.stderr.write(message + "\n")
 
         self.previous = qInstallMessageHandler(handler)
-        # libpng's *error* callback and libtiff's handlers print with fprintf(stderr), past Qt's
-        # message handler: catch file descriptor 2 itself for the duration of the decode.
-        self._saved_fd = self._capture = None
-        self._pos = 0
+        self._saved_fd = self._reader = None
         try:
-            import tempfile
-
             sys.stderr.flush()
-            self._capture = tempfile.TemporaryFile()
+            r, w = os.pipe()
+        except (OSError, ValueError, AttributeError):  # no usable stderr (embedded, closed): skip it
+            return self
+        try:
             self._saved_fd = os.dup(2)
-            os.dup2(self._capture.fileno(), 2)
-        except (OSError, ValueError, AttributeError):  # no usable fd 2 (embedded, closed): skip it
+            os.dup2(w, 2)
+        except OSError:                                # no fd 2 to capture: skip it
+            if self._saved_fd is not None:
+                os.close(self._saved_fd)
             self._saved_fd = None
+            os.close(r)
+            return self
+        finally:
+            os.close(w)                                # fd 2 is now the write end's only descriptor
+        self._reader = threading.Thread(target=self._pump, args=(r, self._saved_fd), daemon=True,
+                                        name="saegui-stderr")
+        self._reader.start()
         return self
 
     def __exit__(self, *exc):
@@ -157,47 +172,42 @@ class _QtWarnings:
 
         qInstallMessageHandler(self.previous)
         if self._saved_fd is not None:
-            os.dup2(self._saved_fd, 2)          # restore first: nothing new goes to the capture
-            # A write another thread began on fd 2 just before the restore still lands in the
-            # capture: wait until the capture stops growing before the last read (without this,
-            # about one run in six of a chattering thread lost a line).
-            size = os.fstat(self._capture.fileno()).st_size
-            for _ in range(50):
-                time.sleep(0.001)
-                size, before = os.fstat(self._capture.fileno()).st_size, size
-                if size == before:
-                    break
-            self.collect(final=True)
-            os.close(self._saved_fd)
-        if self._capture is not None:
-            self._capture.close()
+            os.dup2(self._saved_fd, 2)          # the pipe's last write descriptor goes: end of file
+            # A child process started meanwhile by another thread keeps the pipe open: then stop
+            # waiting; the reader passes its output on and closes the saved descriptor itself.
+            self._reader.join(timeout=2.0)
         self._lock.release()
 
-    def collect(self, final=False):
-        """Move what the image libraries printed on fd 2 so far into ``messages``.
+    def _pump(self, r, out_fd):
+        """Read the pipe to its end: the libraries' lines into ``messages``, other lines to ``out_fd``."""
+        pending = b""
+        try:
+            while True:
+                chunk = os.read(r, 65536)
+                if not chunk:
+                    break
+                lines = (pending + chunk).split(b"\n")
+                pending = lines.pop()
+                self._route(lines, out_fd)
+            if pending:
+                self._route([pending], out_fd, newline=b"")
+        except OSError:
+            pass
+        finally:
+            os.close(r)
+            os.close(out_fd)
 
-        The redirect is process-wide: lines that are not from libpng/libtiff/libjpeg (another
-        thread's output) are passed on to the real stderr, not swallowed or quoted.  Read with
-        pread (the capture shares its file offset with fd 2, which other threads may be writing)
-        and, until the end, only up to the last complete line."""
-        if self._saved_fd is None:
-            return
-        fd = self._capture.fileno()
-        size = os.fstat(fd).st_size
-        data = os.pread(fd, size - self._pos, self._pos) if size > self._pos else b""
-        if not final:
-            data = data[: data.rfind(b"\n") + 1]
-        self._pos += len(data)
+    def _route(self, lines, out_fd, newline=b"\n"):
         other = []
-        for raw in data.splitlines(keepends=True):
+        for raw in lines:
             line = raw.decode("utf-8", "replace").strip()
             if line and line.startswith(_LIBRARY_PREFIXES):
                 self.messages.append(line)
             elif line:
-                other.append(raw)
+                other.append(raw + newline)
         if other:
             try:
-                os.write(self._saved_fd, b"".join(other))
+                os.write(out_fd, b"".join(other))
             except OSError:
                 pass
 
@@ -215,14 +225,16 @@ def read_image_file(path, *, color: bool = False) -> np.ndarray:
     not printed; the last one is quoted in the error.
     """
     path = os.fspath(path)
+    error = None
     with _QtWarnings() as warnings:
         try:
             img = _read(path, color)
         except DataError as e:
-            warnings.collect()
-            if warnings.messages and str(e).endswith("(Unable to read image data)"):
-                raise DataError(str(e).replace("Unable to read image data", warnings.messages[-1])) from None
-            raise
+            error = e
+    if error is not None:    # the libraries' messages are all in once the capture has ended
+        if warnings.messages and str(error).endswith("(Unable to read image data)"):
+            raise DataError(str(error).replace("Unable to read image data", warnings.messages[-1])) from None
+        raise error
     return finish_image(_to_array(img), color=color, where=path)
 
 
