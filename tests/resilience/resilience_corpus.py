@@ -276,3 +276,32 @@ def _npy_object_header():
     text = repr({"descr": "|O", "fortran_order": False, "shape": (2, 2)}).encode()
     pad = 64 - (10 + len(text) + 1) % 64
     return struct.pack("<H", len(text) + pad + 1) + text + b" " * pad + b"\n" + b"\x80\x04N." * 8
+
+
+class FullDisk:
+    """A real file whose writes fail like a full disk (ENOSPC) once more than ``limit`` bytes were
+    asked for; with ``partial``, the failing write first lets 5 bytes through, as a real one may."""
+
+    def __init__(self, fh, limit, partial=False):
+        self.fh, self.n, self.limit, self.partial = fh, 0, limit, partial
+
+    def write(self, data):
+        import errno
+        self.n += len(data)
+        if self.n > self.limit:
+            if self.partial:
+                self.fh.write(data[:5])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+    def __iter__(self):
+        return iter(self.fh)

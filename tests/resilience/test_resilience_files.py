@@ -12,6 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from resilience_corpus import FullDisk
 from saegui.core import SparseAutoencoder
 from saegui.core import io as core_io
 
@@ -73,29 +74,7 @@ def test_os_level_failures(previous, trained, monkeypatch, where):
         monkeypatch.setattr(os, "replace", lambda a, b: (_ for _ in ()).throw(OSError(errno.EXDEV, "cross-device")))
     else:   # the disk fills up after 1000 bytes
         real_fdopen = os.fdopen
-
-        class Full:
-            """The real file, except that writes past 1000 bytes fail like a full disk."""
-
-            def __init__(self, fh):
-                self.fh, self.n = fh, 0
-
-            def write(self, b):
-                self.n += len(b)
-                if self.n > 1000:
-                    raise OSError(errno.ENOSPC, "No space left on device")
-                return self.fh.write(b)
-
-            def __getattr__(self, name):
-                return getattr(self.fh, name)
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self.fh.close()
-
-        monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: Full(real_fdopen(fd, mode, *a, **k)))
+        monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: FullDisk(real_fdopen(fd, mode, *a, **k), 1000))
     with pytest.raises(OSError) as info:
         trained.save(path)
     monkeypatch.undo()

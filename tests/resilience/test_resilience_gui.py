@@ -503,30 +503,6 @@ def _failing_writes(monkeypatch, target):
     """Make writes to ``target`` (through builtins.open or os.fdopen) fail after 10 bytes, as a full
     disk would."""
     import builtins
-    import errno
-
-    class Failing:
-        def __init__(self, fh):
-            self.fh, self.n = fh, 0
-
-        def write(self, data):
-            self.n += len(data)
-            if self.n > 10:
-                self.fh.write(data[:5])
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return self.fh.write(data)
-
-        def __getattr__(self, name):
-            return getattr(self.fh, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-        def __iter__(self):
-            return iter(self.fh)
 
     real_open, real_fdopen = builtins.open, os.fdopen
     folder = os.path.dirname(str(target))
@@ -535,12 +511,12 @@ def _failing_writes(monkeypatch, target):
         fh = real_open(file, mode, *a, **k)
         if isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax") \
                 and os.path.dirname(os.path.abspath(file)) == folder:
-            return Failing(fh)
+            return rc.FullDisk(fh, 10, partial=True)
         return fh
 
     def fake_fdopen(fd, mode="r", *a, **k):
         fh = real_fdopen(fd, mode, *a, **k)
-        return Failing(fh) if any(c in mode for c in "wax") else fh
+        return rc.FullDisk(fh, 10, partial=True) if any(c in mode for c in "wax") else fh
 
     monkeypatch.setattr(builtins, "open", fake_open)
     monkeypatch.setattr(os, "fdopen", fake_fdopen)
