@@ -368,8 +368,9 @@ class Objective:
         sq = 0.0
         gW1_b, gW2_b = self._gW1_b, self._gW2_b
         gW1_r = gW1_b[0]
-        t_sum = np.zeros(h1)
-        if not self.streaming:
+        if self.streaming:
+            t_sum = np.zeros(h1)       # summed in the one pass below
+        else:
             # Pass 1: t2 of every row, and rho_hat.
             t_sum = self._hidden_sum(W1fT)
             rho_hat = self._rho_from_t(t_sum[:h])

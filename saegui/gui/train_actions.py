@@ -11,8 +11,8 @@ from .worker import GradCheckWorker, TrainWorker
 
 # Live views are drawn in the GUI thread while it holds the GIL (pyqtgraph paints from Python), and the
 # training thread waits for the GIL after each NumPy call: every frame costs the training about as much
-# time as it takes to draw. 10 filter frames a second kept a 3 s run in the window within ~6 % of
-# headless here; 15 cost ~10 % (benchmarks/run.py, "GUI overhead").
+# time as it takes to draw. With 10 filter frames a second a 3 s run in the window cost 1.05-1.09x
+# headless here; 15 cost about 2 points more (benchmarks/run.py, "GUI overhead").
 REDRAW_MS = 100         # live filters and progress: at most 10 redraws per second
 COST_EVERY_S = 0.5      # the cost curve (its axes are drawn again only when their range steps)
 SPARSITY_EVERY_S = 0.5  # rho_hat bars during training

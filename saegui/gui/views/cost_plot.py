@@ -119,10 +119,11 @@ class CostPlot(pg.PlotWidget):
                 x, y = x[keep], y[keep]
             self.curves[key].setData(x, y)
             shown.append(y[np.isfinite(y)])
-        y = np.concatenate(shown)
-        if self._live and y.size:
-            last = self._data["cost"][0][-1] if len(self._data["cost"][0]) else 1.0
-            self._step_ranges(float(last), float(y.min()), float(y.max()))
+        if self._live:
+            y = np.concatenate(shown)
+            if y.size:
+                last = self._data["cost"][0][-1] if len(self._data["cost"][0]) else 1.0
+                self._step_ranges(float(last), float(y.min()), float(y.max()))
 
     def _step_ranges(self, last: float, lo: float, hi: float):
         """Set the live ranges in steps around the data, and only when a step is crossed."""
